@@ -1,0 +1,50 @@
+#!/usr/bin/env node
+/** The `aggregator` command: serve | publish | bench. */
+import { ConfigError, serveHelp } from '../config/config.js';
+import { bench, benchUsage } from './bench.js';
+import { publish, publishUsage } from './publish.js';
+import { serve } from './serve.js';
+
+const usage = `Usage: aggregator <command> [options]
+
+Commands:
+  serve     run the aggregator (HTTP on :8080, SQLite under ./data by default)
+  publish   send events at least once, with deliberate duplicates
+  bench     the standard load against a fresh server, verified against /stats
+
+Run "aggregator <command> --help" for the options of one command.
+`;
+
+const [command, ...args] = process.argv.slice(2);
+const wantsHelp = args.includes('--help') || args.includes('-h');
+
+try {
+  switch (command) {
+    case 'serve':
+      if (wantsHelp) process.stdout.write(serveHelp());
+      else await serve(args, process.env);
+      break;
+    case 'publish':
+      if (wantsHelp) process.stdout.write(publishUsage);
+      else await publish(args, process.env);
+      break;
+    case 'bench':
+      if (wantsHelp) process.stdout.write(benchUsage);
+      else process.exitCode = await bench(args, process.env);
+      break;
+    case undefined:
+    case '--help':
+    case '-h':
+    case 'help':
+      process.stdout.write(usage);
+      break;
+    default:
+      process.stderr.write(`unknown command "${command}"\n\n${usage}`);
+      process.exitCode = 2;
+  }
+} catch (err) {
+  const known = err instanceof ConfigError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+  process.stderr.write(`aggregator ${command}: ${(err as Error).message}\n`);
+  if (!known) process.stderr.write(`${(err as Error).stack}\n`);
+  process.exitCode = known ? 2 : 1;
+}

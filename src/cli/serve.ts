@@ -1,0 +1,48 @@
+/**
+ * `aggregator serve`: open the store, start the writer and the HTTP app,
+ * listen; on SIGTERM/SIGINT stop accepting, drain and commit what is queued,
+ * close the store, exit 0. A second signal exits at once with 1.
+ */
+import { pino } from 'pino';
+import { loadConfig } from '../config/config.js';
+import { buildApp } from '../http/app.js';
+import { Writer } from '../ingest/writer.js';
+import { openStore } from '../store/open-store.js';
+
+export async function serve(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<void> {
+  const config = loadConfig(argv, env);
+  const logger = pino({ level: config.logLevel, base: { pid: process.pid } });
+  const store = await openStore(config);
+  const writer = new Writer(store, config.limits);
+  const startedAt = Date.now();
+  const app = await buildApp({ config, store, writer, logger, clock: Date.now, startedAt });
+
+  const state = await store.stats();
+  const n = (x: number) => x.toLocaleString('en-US');
+  logger.info(
+    `loaded state: ${n(state.unique_processed)} unique events in ${n(state.topics.length)} topics from ${store.location}`,
+  );
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) {
+      logger.warn(`${signal} again: exiting without draining`);
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info(`${signal}: draining ${writer.depth} queued events, then closing`);
+    try {
+      await app.close();
+      logger.info('stopped cleanly');
+      process.exit(0);
+    } catch (err) {
+      logger.error({ err }, 'shutdown failed');
+      process.exit(1);
+    }
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+
+  const url = await app.listen({ host: config.host, port: config.port });
+  logger.info({ url, store: config.store, sync: config.sync }, `listening on ${url}`);
+}

@@ -1,0 +1,172 @@
+/**
+ * Flags + environment → one validated, typed, frozen Config. This is the only
+ * module that reads `process.env` (it is passed in, so tests pass their own).
+ * A flag beats its environment variable, which beats the default.
+ */
+import { parseArgs } from 'node:util';
+import { defaultLimits, type Limits } from './limits.js';
+
+export type StoreKind = 'sqlite' | 'postgres';
+export type SyncMode = 'full' | 'normal';
+
+export interface Config {
+  readonly host: string;
+  readonly port: number;
+  readonly dataDir: string;
+  readonly store: StoreKind;
+  readonly databaseUrl: string | undefined;
+  readonly sync: SyncMode;
+  readonly logLevel: string;
+  readonly limits: Limits;
+}
+
+type Kind = 'string' | 'int' | 'enum';
+interface OptionSpec {
+  readonly flag: string;
+  readonly env: string;
+  readonly kind: Kind;
+  readonly values?: readonly string[];
+  readonly help: string;
+}
+
+/** Every serve option: the single source for parsing, `--help` and the README table. */
+export const serveOptions = {
+  host: { flag: 'host', env: 'HOST', kind: 'string', help: 'interface to listen on' },
+  port: { flag: 'port', env: 'PORT', kind: 'int', help: 'TCP port (0 picks a free one)' },
+  dataDir: { flag: 'data-dir', env: 'DATA_DIR', kind: 'string', help: 'where the SQLite database lives' },
+  store: {
+    flag: 'store',
+    env: 'STORE',
+    kind: 'enum',
+    values: ['sqlite', 'postgres'],
+    help: 'storage engine',
+  },
+  databaseUrl: { flag: 'database-url', env: 'DATABASE_URL', kind: 'string', help: 'PostgreSQL URL' },
+  sync: {
+    flag: 'sync',
+    env: 'SQLITE_SYNC',
+    kind: 'enum',
+    values: ['full', 'normal'],
+    help: 'SQLite fsync policy: full = fsync every commit (durable); normal = may lose the last commits on power loss (never on kill -9)',
+  },
+  logLevel: {
+    flag: 'log-level',
+    env: 'LOG_LEVEL',
+    kind: 'enum',
+    values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+    help: 'pino log level',
+  },
+  bodyBytes: { flag: 'max-body-bytes', env: 'MAX_BODY_BYTES', kind: 'int', help: 'largest request body' },
+  eventsPerRequest: {
+    flag: 'max-events',
+    env: 'MAX_EVENTS_PER_REQUEST',
+    kind: 'int',
+    help: 'most events per request',
+  },
+  payloadBytes: {
+    flag: 'max-payload-bytes',
+    env: 'MAX_PAYLOAD_BYTES',
+    kind: 'int',
+    help: 'largest serialised payload',
+  },
+  queueEvents: {
+    flag: 'queue-limit',
+    env: 'QUEUE_LIMIT',
+    kind: 'int',
+    help: 'events waiting for the writer before 503',
+  },
+  batchEvents: { flag: 'batch-limit', env: 'BATCH_LIMIT', kind: 'int', help: 'most events per group commit' },
+} as const satisfies Record<string, OptionSpec>;
+
+type OptionName = keyof typeof serveOptions;
+
+export const defaults = {
+  host: '0.0.0.0',
+  port: 8080,
+  dataDir: './data',
+  store: 'sqlite',
+  databaseUrl: undefined,
+  sync: 'full',
+  logLevel: 'info',
+  ...defaultLimits,
+} as const;
+
+export class ConfigError extends Error {}
+
+/** Parses `serve` arguments and environment into a Config; throws ConfigError naming the bad option. */
+export function loadConfig(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+): Config {
+  const { values } = parseArgs({
+    args: [...argv],
+    strict: true,
+    allowPositionals: false,
+    options: Object.fromEntries(
+      Object.values(serveOptions).map((o) => [o.flag, { type: 'string' as const }]),
+    ),
+  });
+  const raw = (name: OptionName): string | undefined => {
+    const spec = serveOptions[name];
+    return (values[spec.flag] as string | undefined) ?? env[spec.env];
+  };
+  const str = (name: OptionName, fallback: string): string => raw(name) ?? fallback;
+  const int = (name: OptionName, fallback: number): number => {
+    const text = raw(name);
+    if (text === undefined || text === '') return fallback;
+    const n = Number(text);
+    if (!Number.isSafeInteger(n) || n < 0) {
+      const spec = serveOptions[name];
+      throw new ConfigError(`--${spec.flag} / ${spec.env} must be a non-negative integer, got "${text}"`);
+    }
+    return n;
+  };
+  const oneOf = <T extends string>(name: OptionName, fallback: T): T => {
+    const spec: OptionSpec = serveOptions[name];
+    const value = raw(name) ?? fallback;
+    if (!spec.values?.includes(value)) {
+      throw new ConfigError(
+        `--${spec.flag} / ${spec.env} must be one of ${spec.values?.join(', ')}, got "${value}"`,
+      );
+    }
+    return value as T;
+  };
+
+  const store = oneOf<StoreKind>('store', defaults.store);
+  const databaseUrl = raw('databaseUrl') || undefined;
+  if (store === 'postgres' && !databaseUrl) {
+    throw new ConfigError('--store postgres needs --database-url or DATABASE_URL');
+  }
+  const port = int('port', defaults.port);
+  if (port > 65535) throw new ConfigError(`--port / PORT must be at most 65535, got ${port}`);
+
+  const limits: Limits = Object.freeze({
+    bodyBytes: int('bodyBytes', defaults.bodyBytes),
+    eventsPerRequest: int('eventsPerRequest', defaults.eventsPerRequest),
+    payloadBytes: int('payloadBytes', defaults.payloadBytes),
+    queueEvents: int('queueEvents', defaults.queueEvents),
+    batchEvents: Math.max(1, int('batchEvents', defaults.batchEvents)),
+    errorDetails: defaults.errorDetails,
+  });
+
+  return Object.freeze({
+    host: str('host', defaults.host),
+    port,
+    dataDir: str('dataDir', defaults.dataDir),
+    store,
+    databaseUrl,
+    sync: oneOf<SyncMode>('sync', defaults.sync),
+    logLevel: oneOf('logLevel', defaults.logLevel),
+    limits,
+  });
+}
+
+/** `--help` text for `aggregator serve`, generated from the option table. */
+export function serveHelp(): string {
+  const rows = (Object.entries(serveOptions) as [OptionName, OptionSpec][]).map(([name, o]) => {
+    const def = defaults[name];
+    const choice = o.values ? ` (${o.values.join('|')})` : '';
+    return `  --${o.flag.padEnd(18)} ${o.env.padEnd(22)} ${o.help}${choice}${def === undefined ? '' : ` [${def}]`}`;
+  });
+  return `Usage: aggregator serve [options]\n\n  flag                 environment            meaning [default]\n${rows.join('\n')}\n`;
+}

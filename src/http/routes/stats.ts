@@ -1,0 +1,40 @@
+/**
+ * GET /stats: lifetime counters from the store (they survive restarts), this
+ * process's uptime and memory, and the original service's field names as
+ * aliases so existing scripts keep working.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { AppDeps } from '../app.js';
+
+export async function statsRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
+  app.get('/stats', async () => {
+    const s = await deps.store.stats();
+    const now = deps.clock();
+    const perTopic: Record<string, object> = {};
+    for (const { topic, ...counters } of s.topics) perTopic[topic] = counters;
+    const memory = process.memoryUsage();
+    return {
+      received: s.received,
+      unique_processed: s.unique_processed,
+      duplicate_dropped: s.duplicate_dropped,
+      conflicts: s.conflicts,
+      topics: s.topics.map((t) => t.topic),
+      uptime_seconds: Math.round((now - deps.startedAt) / 100) / 10,
+      started_at: new Date(deps.startedAt).toISOString(),
+      last_seq: s.last_seq,
+      queue_depth: deps.writer.depth,
+      store: deps.config.store,
+      per_topic: perTopic,
+      memory: {
+        rss_bytes: memory.rss,
+        // resourceUsage().maxRSS is in KiB (getrusage), the process's lifetime peak.
+        peak_rss_bytes: process.resourceUsage().maxRSS * 1024,
+        heap_used_bytes: memory.heapUsed,
+      },
+      // Names of the original Python service, kept as aliases.
+      received_events: s.received,
+      unique_events: s.unique_processed,
+      duplicates: s.duplicate_dropped,
+    };
+  });
+}

@@ -1,0 +1,126 @@
+/**
+ * Turns a parsed request body (or a broker message) into prepared events, all
+ * or nothing: either every event is valid and comes back prepared for the
+ * writer, or an InvalidEventsError lists what is wrong by index and field and
+ * nothing is stored. The event schema is compiled once, at module load.
+ */
+import { Ajv, type ErrorObject } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import type { Limits } from '../config/limits.js';
+import { type Event, eventSchema, type PreparedEvent } from '../domain/event.js';
+import { bodyFingerprint } from '../domain/fingerprint.js';
+
+// ajv-formats ships CommonJS with a default export; under NodeNext it arrives wrapped.
+const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
+
+const ajv = new Ajv({ allErrors: true, strict: true, strictTypes: false });
+addFormats(ajv, ['date-time']);
+ajv.addKeyword('example');
+const validateEvent = ajv.compile<Event>(eventSchema);
+
+export interface FieldError {
+  readonly index: number;
+  readonly field: string;
+  readonly message: string;
+}
+
+/** The body is not an event, an array of events, or {"events": [...]}. */
+export class BadBatchError extends Error {}
+
+/** More events than one request may carry. */
+export class TooManyEventsError extends Error {}
+
+/** At least one event broke a rule; `details` names each (capped), `invalid` counts the events. */
+export class InvalidEventsError extends Error {
+  constructor(
+    readonly details: FieldError[],
+    readonly invalid: number,
+    total: number,
+  ) {
+    super(`${invalid} of ${total} event${total === 1 ? '' : 's'} invalid; nothing was stored`);
+  }
+}
+
+/** Accepts one event, an array of events, or `{"events": [...]}` and returns the list. */
+export function eventList(body: unknown): unknown[] {
+  if (Array.isArray(body)) return body;
+  if (typeof body === 'object' && body !== null) {
+    if (!Object.hasOwn(body, 'events') || Object.hasOwn(body, 'topic')) return [body];
+    const keys = Object.keys(body);
+    const events = (body as { events: unknown }).events;
+    if (keys.length === 1 && Array.isArray(events)) return events;
+    throw new BadBatchError('a batch object must be exactly {"events": [ ... ]}');
+  }
+  throw new BadBatchError('body must be an event object, an array of events, or {"events": [ ... ]}');
+}
+
+/** Validates every event and prepares it for the writer; throws without side effects on any error. */
+export function prepareEvents(list: readonly unknown[], limits: Limits): PreparedEvent[] {
+  if (list.length > limits.eventsPerRequest) {
+    throw new TooManyEventsError(
+      `${list.length} events in one request; the limit is ${limits.eventsPerRequest}`,
+    );
+  }
+  const prepared = new Array<PreparedEvent>(list.length);
+  const details: FieldError[] = [];
+  let invalid = 0;
+  for (let i = 0; i < list.length; i++) {
+    const e = list[i];
+    if (!validateEvent(e)) {
+      invalid++;
+      for (const err of validateEvent.errors ?? []) {
+        const detail = describe(i, err);
+        const last = details.at(-1);
+        // One entry per field: an empty string breaks both minLength and pattern.
+        if (last?.index === i && last.field === detail.field) continue;
+        if (details.length < limits.errorDetails) details.push(detail);
+      }
+      continue;
+    }
+    const payload = JSON.stringify(e.payload);
+    // byteLength is O(n); a string this short cannot exceed the limit even at 3 bytes per UTF-16 unit.
+    if (payload.length * 3 > limits.payloadBytes && Buffer.byteLength(payload) > limits.payloadBytes) {
+      invalid++;
+      if (details.length < limits.errorDetails) {
+        details.push({
+          index: i,
+          field: 'payload',
+          message: `must be at most ${limits.payloadBytes} bytes serialised`,
+        });
+      }
+      continue;
+    }
+    if (invalid === 0) {
+      prepared[i] = {
+        topic: e.topic,
+        event_id: e.event_id,
+        timestamp: e.timestamp,
+        source: e.source,
+        payload,
+        fingerprint: bodyFingerprint(e.timestamp, e.source, payload),
+      };
+    }
+  }
+  if (invalid > 0) throw new InvalidEventsError(details, invalid, list.length);
+  return prepared;
+}
+
+const friendly: Record<string, string> = {
+  format: 'must be an RFC 3339 date-time with a zone and a real date, e.g. 2026-11-25T10:00:00Z',
+  pattern: 'must not contain control characters',
+};
+
+function describe(index: number, err: ErrorObject): FieldError {
+  if (err.keyword === 'required') {
+    return { index, field: String(err.params.missingProperty), message: 'is required' };
+  }
+  if (err.keyword === 'additionalProperties') {
+    return { index, field: String(err.params.additionalProperty), message: 'is not a field of an event' };
+  }
+  const field = err.instancePath === '' ? 'event' : err.instancePath.slice(1).replaceAll('/', '.');
+  const message =
+    err.instancePath === ''
+      ? 'must be a JSON object'
+      : (friendly[err.keyword] ?? err.message ?? 'is invalid');
+  return { index, field, message };
+}

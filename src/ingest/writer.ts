@@ -1,0 +1,170 @@
+/**
+ * The writer: the only code that writes events. Callers submit one request's
+ * validated events and wait; one loop takes everything that is waiting (up to
+ * `batchEvents`) and commits it in ONE store transaction — group commit — then
+ * answers each caller with its own outcomes. A caller is answered only after
+ * its events are durable.
+ *
+ * Group sizing is adaptive without a timer: the loop starts on `setImmediate`,
+ * i.e. after the current I/O round has queued every request it parsed. At low
+ * load that is one request and the commit is immediate (low latency); at high
+ * load everything that arrived during the previous commit rides the next one,
+ * so fsync cost is amortised over large batches.
+ */
+import type { PreparedEvent } from '../domain/event.js';
+import type { Outcome } from '../domain/outcome.js';
+import type { EventStore } from '../store/event-store.js';
+
+/** The queue is full; retry later (HTTP 503 + Retry-After). */
+export class OverloadedError extends Error {
+  constructor() {
+    super('the write queue is full');
+  }
+}
+
+/** The writer is draining for shutdown and takes no new work. */
+export class ShuttingDownError extends Error {
+  constructor() {
+    super('the aggregator is shutting down');
+  }
+}
+
+export interface WriterOptions {
+  /** Events allowed to wait before submit() refuses with OverloadedError. */
+  readonly queueEvents: number;
+  /** Most events per transaction. */
+  readonly batchEvents: number;
+}
+
+export interface CommitInfo {
+  readonly lastSeq: number;
+  readonly events: number;
+  readonly stored: number;
+  readonly duplicates: number;
+  readonly conflicts: number;
+  readonly requests: number;
+  readonly seconds: number;
+}
+
+interface Job {
+  readonly events: readonly PreparedEvent[];
+  readonly resolve: (outcomes: Outcome[]) => void;
+  readonly reject: (err: unknown) => void;
+}
+
+export class Writer {
+  readonly #store: EventStore;
+  readonly #options: WriterOptions;
+  readonly #listeners: ((info: CommitInfo) => void)[] = [];
+  #queue: Job[] = [];
+  #queuedEvents = 0;
+  #running: Promise<void> | undefined;
+  #closed = false;
+  #healthy = true;
+
+  constructor(store: EventStore, options: WriterOptions) {
+    this.#store = store;
+    this.#options = options;
+  }
+
+  /** Events waiting for a transaction. */
+  get depth(): number {
+    return this.#queuedEvents;
+  }
+
+  /** False after a failed commit, until one succeeds; false once closed. */
+  get healthy(): boolean {
+    return this.#healthy && !this.#closed;
+  }
+
+  /** Called after every successful commit (live subscribers, metrics). */
+  onCommit(listener: (info: CommitInfo) => void): void {
+    this.#listeners.push(listener);
+  }
+
+  /** Resolves with one outcome per event once all of them are committed. */
+  submit(events: readonly PreparedEvent[]): Promise<Outcome[]> {
+    if (this.#closed) return Promise.reject(new ShuttingDownError());
+    if (events.length === 0) return Promise.resolve([]);
+    // A request larger than the whole bound is still taken when nothing waits, or it could never get in.
+    if (this.#queuedEvents > 0 && this.#queuedEvents + events.length > this.#options.queueEvents) {
+      return Promise.reject(new OverloadedError());
+    }
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ events, resolve, reject });
+      this.#queuedEvents += events.length;
+      this.#running ??= this.#run();
+    });
+  }
+
+  /** Refuses new work, commits everything already accepted, then resolves. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.#running;
+  }
+
+  async #run(): Promise<void> {
+    try {
+      await new Promise(setImmediate);
+      while (this.#queue.length > 0) await this.#commit(this.#take());
+    } finally {
+      this.#running = undefined;
+    }
+  }
+
+  /** Takes whole jobs, oldest first, up to the batch cap (always at least one). */
+  #take(): Job[] {
+    let n = 0;
+    let count = 0;
+    while (count < this.#queue.length) {
+      const size = this.#queue[count].events.length;
+      if (count > 0 && n + size > this.#options.batchEvents) break;
+      n += size;
+      count++;
+    }
+    const jobs = this.#queue.splice(0, count);
+    this.#queuedEvents -= n;
+    return jobs;
+  }
+
+  async #commit(jobs: Job[]): Promise<void> {
+    const events = jobs.length === 1 ? jobs[0].events : jobs.flatMap((j) => j.events);
+    const started = performance.now();
+    let result: Awaited<ReturnType<EventStore['insertBatch']>>;
+    try {
+      result = await this.#store.insertBatch(events, Date.now());
+    } catch (err) {
+      this.#healthy = false;
+      // Nothing of the group was stored. Retry each request alone, so a fault
+      // tied to one request never fails the other requests that shared its transaction.
+      if (jobs.length > 1) {
+        for (const job of jobs) await this.#commit([job]);
+      } else {
+        jobs[0].reject(err);
+      }
+      return;
+    }
+    this.#healthy = true;
+    let offset = 0;
+    for (const job of jobs) {
+      job.resolve(result.outcomes.slice(offset, offset + job.events.length));
+      offset += job.events.length;
+    }
+    let stored = 0;
+    let conflicts = 0;
+    for (const o of result.outcomes) {
+      if (o === 'stored') stored++;
+      else if (o === 'conflict') conflicts++;
+    }
+    const info: CommitInfo = {
+      lastSeq: result.lastSeq,
+      events: events.length,
+      stored,
+      duplicates: events.length - stored,
+      conflicts,
+      requests: jobs.length,
+      seconds: (performance.now() - started) / 1000,
+    };
+    for (const listener of this.#listeners) listener(info);
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * The store contract. Two implementations (SQLite, PostgreSQL) pass one shared
+ * test suite (test/store-contract.ts). The writer is the only caller of
+ * insertBatch; everything else only reads.
+ */
+import type { PreparedEvent, StoredEvent } from '../domain/event.js';
+import type { Outcome } from '../domain/outcome.js';
+
+export interface InsertResult {
+  /** One outcome per input event, in input order. */
+  readonly outcomes: Outcome[];
+  /** Highest seq stored so far (after this batch); for live subscribers. */
+  readonly lastSeq: number;
+}
+
+export interface Counters {
+  received: number;
+  unique_processed: number;
+  duplicate_dropped: number;
+  conflicts: number;
+}
+
+export interface TopicCounters extends Counters {
+  topic: string;
+}
+
+export interface StoreStats extends Counters {
+  /** Per topic, sorted by topic name. */
+  readonly topics: TopicCounters[];
+  readonly last_seq: number;
+}
+
+export interface ListQuery {
+  readonly topic?: string | undefined;
+  /** Return events with seq strictly greater than this. */
+  readonly after: number;
+  readonly limit: number;
+}
+
+export interface EventStore {
+  /** Where the data lives, for the startup line (never includes credentials). */
+  readonly location: string;
+  /**
+   * Stores every event whose (topic, event_id) is new, in input order, and
+   * moves the lifetime counters — all in one transaction, durable when the
+   * promise resolves. Rejects (and stores nothing) on a fault.
+   */
+  insertBatch(events: readonly PreparedEvent[], receivedAt: number): Promise<InsertResult>;
+  stats(): Promise<StoreStats>;
+  /** Stored events in seq (commit) order. */
+  list(query: ListQuery): Promise<StoredEvent[]>;
+  /** Resolves when the store can be read and written; rejects otherwise. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The store cannot be reached or is failing; retry later (HTTP 503). */
+export class StoreUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super('the event store is unavailable', { cause });
+  }
+}
+
+/** The disk is full; nothing of the batch was written (HTTP 507). */
+export class StorageFullError extends Error {
+  constructor(cause: unknown) {
+    super('the event store is out of disk space', { cause });
+  }
+}

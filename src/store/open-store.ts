@@ -1,0 +1,13 @@
+/** Opens the store the config names. */
+import type { Config } from '../config/config.js';
+import type { EventStore } from './event-store.js';
+import { SqliteStore } from './sqlite-store.js';
+
+export async function openStore(config: Config): Promise<EventStore> {
+  switch (config.store) {
+    case 'sqlite':
+      return new SqliteStore({ dataDir: config.dataDir, sync: config.sync });
+    case 'postgres':
+      throw new Error('the PostgreSQL store is not built yet');
+  }
+}
