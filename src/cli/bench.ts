@@ -58,9 +58,7 @@ export async function bench(argv: readonly string[], _env: NodeJS.ProcessEnv): P
   let url = values.url;
   if (url === undefined) {
     dataDir = mkdtempSync(join(tmpdir(), 'aggregator-bench-'));
-    server = await startServer(['--data-dir', dataDir, '--sync', values.sync, ...values['serve-arg']], {
-      LOG_LEVEL: 'warn',
-    });
+    server = await startServer(['--data-dir', dataDir, '--sync', values.sync, ...values['serve-arg']]);
     url = server.url;
   }
   try {

@@ -1,0 +1,36 @@
+/** Configuration: flag beats environment beats default; bad values are refused by name. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ConfigError, loadConfig } from '../src/config/config.js';
+
+test('defaults match the SPEC', () => {
+  const c = loadConfig([], {});
+  assert.equal(c.port, 8080);
+  assert.equal(c.host, '0.0.0.0');
+  assert.equal(c.dataDir, './data');
+  assert.equal(c.store, 'sqlite');
+  assert.equal(c.sync, 'full');
+  assert.equal(c.limits.bodyBytes, 16 * 1024 * 1024);
+  assert.equal(c.limits.eventsPerRequest, 10_000);
+  assert.equal(c.limits.payloadBytes, 64 * 1024);
+  assert.ok(Object.isFrozen(c) && Object.isFrozen(c.limits));
+});
+
+test('a flag beats its environment variable, which beats the default', () => {
+  assert.equal(loadConfig([], { PORT: '9000' }).port, 9000);
+  assert.equal(loadConfig(['--port', '9100'], { PORT: '9000' }).port, 9100);
+  assert.equal(loadConfig([], { DATA_DIR: '/var/lib/agg' }).dataDir, '/var/lib/agg');
+  assert.equal(loadConfig([], { SQLITE_SYNC: 'normal' }).sync, 'normal');
+  const pg = loadConfig(['--store', 'postgres'], { DATABASE_URL: 'postgres://x@y/z' });
+  assert.equal(pg.databaseUrl, 'postgres://x@y/z');
+});
+
+test('bad values are refused with the option named', () => {
+  assert.throws(() => loadConfig(['--port', '70000'], {}), /--port \/ PORT must be at most 65535/);
+  assert.throws(() => loadConfig([], { QUEUE_LIMIT: '-1' }), /--queue-limit \/ QUEUE_LIMIT/);
+  assert.throws(
+    () => loadConfig(['--sync', 'sometimes'], {}),
+    /--sync \/ SQLITE_SYNC must be one of full, normal/,
+  );
+  assert.throws(() => loadConfig(['--store', 'postgres'], {}), ConfigError);
+});
