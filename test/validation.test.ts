@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
   event,
+  getJson,
   type Harness,
   makeTempDir,
   publish,
@@ -178,6 +179,18 @@ describe('validation', () => {
     assert.equal(res.status, 400);
     assert.equal(({} as Record<string, unknown>).admin, undefined);
     await assertNothingChanged();
+  });
+
+  test('refused deliveries are counted as rejected, apart from received', async (t) => {
+    const h2 = await startApp(tempDir(t));
+    t.after(() => h2.close());
+    await publish(h2.app, [event(1), { ...event(2), topic: '' }, event(3)]);
+    await publish(h2.app, '{"oops', 'application/json');
+    // The count rides the next commit; a valid request makes one.
+    await publish(h2.app, event(4));
+    const s = await getJson<{ rejected: number; received: number }>(h2.app, '/stats');
+    assert.equal(s.rejected, 4);
+    assert.equal(s.received, 1);
   });
 
   test('after all of that a good request still works', async () => {

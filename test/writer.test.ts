@@ -97,3 +97,14 @@ test('a request that breaks its transaction does not fail the requests grouped w
   assert.deepEqual([s.received, s.unique_processed], [6, 6]);
   assert.equal(writer.healthy, true, 'the last commit succeeded');
 });
+
+test('rejected deliveries are counted in the store even with no events to commit', async (t) => {
+  const { store, writer } = open(t);
+  t.after(() => store.close());
+  writer.reject(3);
+  writer.reject(2);
+  await writer.close();
+  const s = await store.stats();
+  assert.equal(s.rejected, 5);
+  assert.equal(s.received, 0);
+});

@@ -28,14 +28,21 @@ export interface FieldError {
 export class BadBatchError extends Error {}
 
 /** More events than one request may carry. */
-export class TooManyEventsError extends Error {}
+export class TooManyEventsError extends Error {
+  constructor(
+    readonly total: number,
+    limit: number,
+  ) {
+    super(`${total} events in one request; the limit is ${limit}`);
+  }
+}
 
 /** At least one event broke a rule; `details` names each (capped), `invalid` counts the events. */
 export class InvalidEventsError extends Error {
   constructor(
     readonly details: FieldError[],
     readonly invalid: number,
-    total: number,
+    readonly total: number,
   ) {
     super(`${invalid} of ${total} event${total === 1 ? '' : 's'} invalid; nothing was stored`);
   }
@@ -57,9 +64,7 @@ export function eventList(body: unknown): unknown[] {
 /** Validates every event and prepares it for the writer; throws without side effects on any error. */
 export function prepareEvents(list: readonly unknown[], limits: Limits): PreparedEvent[] {
   if (list.length > limits.eventsPerRequest) {
-    throw new TooManyEventsError(
-      `${list.length} events in one request; the limit is ${limits.eventsPerRequest}`,
-    );
+    throw new TooManyEventsError(list.length, limits.eventsPerRequest);
   }
   const prepared = new Array<PreparedEvent>(list.length);
   const details: FieldError[] = [];

@@ -13,7 +13,7 @@
  */
 import type { PreparedEvent } from '../domain/event.js';
 import type { Outcome } from '../domain/outcome.js';
-import type { EventStore } from '../store/event-store.js';
+import type { EventStore, InsertResult } from '../store/event-store.js';
 
 /** The queue is full; retry later (HTTP 503 + Retry-After). */
 export class OverloadedError extends Error {
@@ -58,6 +58,7 @@ export class Writer {
   readonly #listeners: ((info: CommitInfo) => void)[] = [];
   #queue: Job[] = [];
   #queuedEvents = 0;
+  #rejected = 0;
   #running: Promise<void> | undefined;
   #closed = false;
   #healthy = true;
@@ -97,6 +98,17 @@ export class Writer {
     });
   }
 
+  /**
+   * Counts deliveries refused as invalid. The count rides the next commit (one
+   * is started if none is due), so a flood of bad requests costs no extra
+   * transactions under load and the counter stays in the store with the rest.
+   */
+  reject(count: number): void {
+    if (count <= 0) return;
+    this.#rejected += count;
+    if (!this.#closed) this.#running ??= this.#run();
+  }
+
   /** Refuses new work, commits everything already accepted, then resolves. */
   async close(): Promise<void> {
     this.#closed = true;
@@ -106,13 +118,17 @@ export class Writer {
   async #run(): Promise<void> {
     try {
       await new Promise(setImmediate);
-      while (this.#queue.length > 0) await this.#commit(this.#take());
+      while (this.#queue.length > 0 || this.#rejected > 0) {
+        const jobs = this.#take();
+        // A failed count-only commit is not retried in a loop; the count rides the next commit.
+        if (!(await this.#commit(jobs)) && jobs.length === 0) break;
+      }
     } finally {
       this.#running = undefined;
     }
   }
 
-  /** Takes whole jobs, oldest first, up to the batch cap (always at least one). */
+  /** Takes whole jobs, oldest first, up to the batch cap (at least one when any wait). */
   #take(): Job[] {
     let n = 0;
     let count = 0;
@@ -127,22 +143,26 @@ export class Writer {
     return jobs;
   }
 
-  async #commit(jobs: Job[]): Promise<void> {
+  /** Commits the jobs' events in one transaction; false when the store failed. */
+  async #commit(jobs: Job[]): Promise<boolean> {
     const events = jobs.length === 1 ? jobs[0].events : jobs.flatMap((j) => j.events);
+    const rejected = this.#rejected;
+    this.#rejected = 0;
     const started = performance.now();
-    let result: Awaited<ReturnType<EventStore['insertBatch']>>;
+    let result: InsertResult;
     try {
-      result = await this.#store.insertBatch(events, Date.now());
+      result = await this.#store.insertBatch({ events, receivedAt: Date.now(), rejected });
     } catch (err) {
       this.#healthy = false;
+      this.#rejected += rejected;
       // Nothing of the group was stored. Retry each request alone, so a fault
       // tied to one request never fails the other requests that shared its transaction.
       if (jobs.length > 1) {
         for (const job of jobs) await this.#commit([job]);
       } else {
-        jobs[0].reject(err);
+        jobs[0]?.reject(err);
       }
-      return;
+      return false;
     }
     this.#healthy = true;
     let offset = 0;
@@ -166,5 +186,6 @@ export class Writer {
       seconds: (performance.now() - started) / 1000,
     };
     for (const listener of this.#listeners) listener(info);
+    return true;
   }
 }

@@ -6,6 +6,15 @@
 import type { PreparedEvent, StoredEvent } from '../domain/event.js';
 import type { Outcome } from '../domain/outcome.js';
 
+/** One group commit's worth of work. */
+export interface Batch {
+  readonly events: readonly PreparedEvent[];
+  /** Milliseconds since the epoch, stamped on every stored event as `received_at`. */
+  readonly receivedAt: number;
+  /** Deliveries refused as invalid since the last commit; added to the lifetime `rejected` counter. */
+  readonly rejected: number;
+}
+
 export interface InsertResult {
   /** One outcome per input event, in input order. */
   readonly outcomes: Outcome[];
@@ -28,6 +37,8 @@ export interface StoreStats extends Counters {
   /** Per topic, sorted by topic name. */
   readonly topics: TopicCounters[];
   readonly last_seq: number;
+  /** Deliveries refused as invalid (not part of `received`), lifetime. */
+  readonly rejected: number;
 }
 
 export interface ListQuery {
@@ -45,12 +56,18 @@ export interface EventStore {
    * moves the lifetime counters — all in one transaction, durable when the
    * promise resolves. Rejects (and stores nothing) on a fault.
    */
-  insertBatch(events: readonly PreparedEvent[], receivedAt: number): Promise<InsertResult>;
+  insertBatch(batch: Batch): Promise<InsertResult>;
   stats(): Promise<StoreStats>;
   /** Stored events in seq (commit) order. */
   list(query: ListQuery): Promise<StoredEvent[]>;
   /** Resolves when the store can be read and written; rejects otherwise. */
   ping(): Promise<void>;
+  /**
+   * Optional: calls `listener` with the highest seq when ANOTHER process
+   * committed events (PostgreSQL replicas); returns an unsubscribe function.
+   * Local commits are announced by the writer, not here.
+   */
+  watch?(listener: (lastSeq: number) => void): () => void;
   close(): Promise<void>;
 }
 

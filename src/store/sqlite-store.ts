@@ -20,6 +20,7 @@ import type { PreparedEvent, StoredEvent } from '../domain/event.js';
 import { keyHash, sameBody } from '../domain/fingerprint.js';
 import type { Outcome } from '../domain/outcome.js';
 import {
+  type Batch,
   type EventStore,
   type InsertResult,
   type ListQuery,
@@ -76,7 +77,9 @@ export class SqliteStore implements EventStore {
   readonly #topics: Statement<[], TopicCounters>;
   readonly #listAll: Statement<[number, number], StoredEvent>;
   readonly #listTopic: Statement<[string, number, number], StoredEvent>;
-  readonly #insertBatch: (events: readonly PreparedEvent[], receivedAt: number) => Outcome[];
+  readonly #insertBatch: (batch: Batch) => Outcome[];
+  readonly #reject: Statement<[number]>;
+  readonly #rejected: Statement<[], { value: number }>;
   #lastSeq: number;
 
   constructor(options: SqliteStoreOptions) {
@@ -114,7 +117,14 @@ export class SqliteStore implements EventStore {
       `SELECT ${eventColumns} FROM events WHERE topic = ? AND seq > ? ORDER BY seq LIMIT ?`,
     );
     this.#lastSeq = (db.prepare('SELECT max(seq) AS s FROM events').get() as { s: number | null }).s ?? 0;
-    this.#insertBatch = db.transaction((events, receivedAt) => this.#apply(events, receivedAt)).immediate;
+    this.#reject = db.prepare(
+      "INSERT INTO meta (key, value) VALUES ('rejected', ?) ON CONFLICT (key) DO UPDATE SET value = value + excluded.value",
+    );
+    this.#rejected = db.prepare("SELECT value FROM meta WHERE key = 'rejected'");
+    this.#insertBatch = db.transaction((batch: Batch) => {
+      if (batch.rejected > 0) this.#reject.run(batch.rejected);
+      return this.#apply(batch.events, batch.receivedAt);
+    }).immediate;
   }
 
   /** Creates or checks the schema version and returns this database's key-hash seed. */
@@ -175,10 +185,10 @@ export class SqliteStore implements EventStore {
     return outcomes;
   }
 
-  async insertBatch(events: readonly PreparedEvent[], receivedAt: number): Promise<InsertResult> {
+  async insertBatch(batch: Batch): Promise<InsertResult> {
     const before = this.#lastSeq;
     try {
-      return { outcomes: this.#insertBatch(events, receivedAt), lastSeq: this.#lastSeq };
+      return { outcomes: this.#insertBatch(batch), lastSeq: this.#lastSeq };
     } catch (err) {
       this.#lastSeq = before; // the transaction rolled back
       throw translate(err);
@@ -194,7 +204,7 @@ export class SqliteStore implements EventStore {
       total.duplicate_dropped += t.duplicate_dropped;
       total.conflicts += t.conflicts;
     }
-    return { ...total, topics, last_seq: this.#lastSeq };
+    return { ...total, topics, last_seq: this.#lastSeq, rejected: this.#rejected.get()?.value ?? 0 };
   }
 
   async list(query: ListQuery): Promise<StoredEvent[]> {

@@ -5,8 +5,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { summarize } from '../../domain/outcome.js';
 import { parseJson, parseNdjson } from '../../ingest/json-body.js';
-import { eventList, prepareEvents } from '../../ingest/validate.js';
+import { eventList, InvalidEventsError, prepareEvents, TooManyEventsError } from '../../ingest/validate.js';
 import type { AppDeps } from '../app.js';
+import { type ErrorCode, toHttpError } from '../errors.js';
 
 const indexes = { type: 'array', items: { type: 'integer' } } as const;
 
@@ -21,6 +22,14 @@ export const publishResponseSchema = {
     conflicts: { ...indexes, description: 'indexes of duplicates whose body differs from the stored event' },
   },
 } as const;
+
+const refusedAsInvalid = new Set<ErrorCode>([
+  'AGG_ERR_BAD_JSON',
+  'AGG_ERR_BAD_REQUEST',
+  'AGG_ERR_TOO_LARGE',
+  'AGG_ERR_UNSUPPORTED_MEDIA_TYPE',
+  'AGG_ERR_VALIDATION',
+]);
 
 export const ndjsonTypes = ['application/x-ndjson', 'application/ndjson'];
 
@@ -37,6 +46,15 @@ export async function publishRoutes(app: FastifyInstance, deps: AppDeps): Promis
     { parseAs: 'string' },
     async (_request: FastifyRequest, body: string | Buffer) => parseNdjson(body as string),
   );
+
+  // Every refused delivery is counted (lifetime `rejected`): the events of an invalid
+  // request, or one for a body that could not be read as events at all.
+  app.addHook('onError', async (_request, _reply, err) => {
+    const code = toHttpError(err).code;
+    if (!refusedAsInvalid.has(code)) return;
+    const total = err instanceof InvalidEventsError || err instanceof TooManyEventsError ? err.total : 1;
+    deps.writer.reject(total);
+  });
 
   app.post('/publish', { schema: { response: { 200: publishResponseSchema } } }, async (request) => {
     const events = prepareEvents(eventList(request.body), deps.config.limits);

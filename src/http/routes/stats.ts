@@ -18,6 +18,7 @@ export async function statsRoutes(app: FastifyInstance, deps: AppDeps): Promise<
       unique_processed: s.unique_processed,
       duplicate_dropped: s.duplicate_dropped,
       conflicts: s.conflicts,
+      rejected: s.rejected,
       topics: s.topics.map((t) => t.topic),
       uptime_seconds: Math.round((now - deps.startedAt) / 100) / 10,
       started_at: new Date(deps.startedAt).toISOString(),
