@@ -8,6 +8,7 @@ import { defaultLimits, type Limits } from './limits.js';
 
 export type StoreKind = 'sqlite' | 'postgres';
 export type SyncMode = 'full' | 'normal';
+export type SqliteWriter = 'worker' | 'inline';
 
 export interface Config {
   readonly host: string;
@@ -16,6 +17,7 @@ export interface Config {
   readonly store: StoreKind;
   readonly databaseUrl: string | undefined;
   readonly sync: SyncMode;
+  readonly sqliteWriter: SqliteWriter;
   readonly logLevel: string;
   readonly limits: Limits;
 }
@@ -48,6 +50,13 @@ export const serveOptions = {
     kind: 'enum',
     values: ['full', 'normal'],
     help: 'SQLite fsync policy: full = fsync every commit (durable); normal = may lose the last commits on power loss (never on kill -9)',
+  },
+  sqliteWriter: {
+    flag: 'sqlite-writer',
+    env: 'SQLITE_WRITER',
+    kind: 'enum',
+    values: ['worker', 'inline'],
+    help: 'worker = commit in a writer thread, overlapping HTTP work (faster); inline = on the event loop',
   },
   logLevel: {
     flag: 'log-level',
@@ -87,6 +96,7 @@ export const defaults = {
   store: 'sqlite',
   databaseUrl: undefined,
   sync: 'full',
+  sqliteWriter: 'worker',
   logLevel: 'info',
   ...defaultLimits,
 } as const;
@@ -156,6 +166,7 @@ export function loadConfig(
     store,
     databaseUrl,
     sync: oneOf<SyncMode>('sync', defaults.sync),
+    sqliteWriter: oneOf<SqliteWriter>('sqliteWriter', defaults.sqliteWriter),
     logLevel: oneOf('logLevel', defaults.logLevel),
     limits,
   });

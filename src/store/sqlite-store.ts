@@ -31,9 +31,9 @@ import {
   StorageFullError,
   type StoreStats,
   StoreUnavailableError,
-  type TopicCounters,
 } from './event-store.js';
 import { KeyIndex, type KeyIndexOptions } from './key-index.js';
+import { SqliteReader } from './sqlite-reader.js';
 
 export interface SqliteStoreOptions {
   readonly dataDir: string;
@@ -73,8 +73,6 @@ CREATE TABLE IF NOT EXISTS counters (
 ) WITHOUT ROWID;
 `;
 
-const eventColumns = 'seq, topic, event_id, timestamp, source, payload, received_at';
-
 export const databaseFile = 'aggregator.db';
 
 export class SqliteStore implements EventStore {
@@ -88,11 +86,8 @@ export class SqliteStore implements EventStore {
   readonly #body: Statement<[number], { timestamp: string; source: string; payload: string }>;
   readonly #count: Statement<[string, number, number, number, number]>;
   readonly #reject: Statement<[number]>;
-  readonly #rejected: Statement<[], number>;
-  readonly #topics: Statement<[], TopicCounters>;
-  readonly #listAll: Statement<[number, number], StoredEvent>;
-  readonly #listTopic: Statement<[string, number, number], StoredEvent>;
   readonly #transaction: (batch: Batch) => Outcome[];
+  readonly #reader: SqliteReader;
   #lastSeq: number;
 
   constructor(options: SqliteStoreOptions) {
@@ -130,14 +125,7 @@ export class SqliteStore implements EventStore {
     this.#reject = db.prepare(
       "INSERT INTO meta (key, value) VALUES ('rejected', ?) ON CONFLICT (key) DO UPDATE SET value = value + excluded.value",
     );
-    this.#rejected = db.prepare<[], number>("SELECT value FROM meta WHERE key = 'rejected'").pluck();
-    this.#topics = db.prepare(
-      'SELECT topic, received, unique_processed, duplicate_dropped, conflicts FROM counters ORDER BY topic',
-    );
-    this.#listAll = db.prepare(`SELECT ${eventColumns} FROM events WHERE seq > ? ORDER BY seq LIMIT ?`);
-    this.#listTopic = db.prepare(
-      `SELECT ${eventColumns} FROM events WHERE topic = ? AND seq > ? ORDER BY seq LIMIT ?`,
-    );
+    this.#reader = new SqliteReader(db);
     this.#lastSeq = db.prepare<[], number | null>('SELECT max(seq) FROM events').pluck().get() ?? 0;
     this.#transaction = db.transaction((batch: Batch) => {
       if (batch.rejected > 0) this.#reject.run(batch.rejected);
@@ -247,25 +235,15 @@ export class SqliteStore implements EventStore {
   }
 
   async stats(): Promise<StoreStats> {
-    const topics = this.#topics.all();
-    const total = { received: 0, unique_processed: 0, duplicate_dropped: 0, conflicts: 0 };
-    for (const t of topics) {
-      total.received += t.received;
-      total.unique_processed += t.unique_processed;
-      total.duplicate_dropped += t.duplicate_dropped;
-      total.conflicts += t.conflicts;
-    }
-    return { ...total, topics, last_seq: this.#lastSeq, rejected: this.#rejected.get() ?? 0 };
+    return this.#reader.stats();
   }
 
   async list(query: ListQuery): Promise<StoredEvent[]> {
-    return query.topic === undefined
-      ? this.#listAll.all(query.after, query.limit)
-      : this.#listTopic.all(query.topic, query.after, query.limit);
+    return this.#reader.list(query);
   }
 
   async ping(): Promise<void> {
-    this.#db.prepare('SELECT 1').get();
+    this.#reader.ping();
   }
 
   async close(): Promise<void> {

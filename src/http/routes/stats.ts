@@ -13,6 +13,7 @@ export async function statsRoutes(app: FastifyInstance, deps: AppDeps): Promise<
     const perTopic: Record<string, object> = {};
     for (const { topic, ...counters } of s.topics) perTopic[topic] = counters;
     const memory = process.memoryUsage();
+    const cpu = process.cpuUsage();
     return {
       received: s.received,
       unique_processed: s.unique_processed,
@@ -32,6 +33,8 @@ export async function statsRoutes(app: FastifyInstance, deps: AppDeps): Promise<
         peak_rss_bytes: process.resourceUsage().maxRSS * 1024,
         heap_used_bytes: memory.heapUsed,
       },
+      // All threads of the process (the SQLite writer thread included), since it started.
+      cpu: { user_seconds: cpu.user / 1e6, system_seconds: cpu.system / 1e6 },
       // Names of the original Python service, kept as aliases.
       received_events: s.received,
       unique_events: s.unique_processed,
