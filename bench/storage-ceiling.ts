@@ -28,6 +28,7 @@ const { values } = parseArgs({
     'page-size': { type: 'string', default: '4096' },
     sync: { type: 'string', default: 'full' },
     'dup-rate': { type: 'string', default: '0.25' },
+    'run-id': { type: 'string', default: 'ceiling' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -80,14 +81,20 @@ async function main(): Promise<void> {
     close = () => store.close();
   }
   let busy = 0;
+  let cpuMicros = 0;
+  const commitMs: number[] = [];
   let sliceBusy = 0;
   let sliceRows = 0;
   const slices: { upTo: number; rowsPerSecond: number; rssMb: number }[] = [];
   for (let k = 0; k < plan.batches; k++) {
     const events = prepareEvents(plan.batchEvents(k), { ...defaultLimits, eventsPerRequest: batch });
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     await insert(events);
+    const c1 = process.cpuUsage(c0);
     const dt = performance.now() - t0;
+    cpuMicros += c1.user + c1.system;
+    commitMs.push(dt);
     busy += dt;
     sliceBusy += dt;
     sliceRows += events.length;
@@ -111,10 +118,26 @@ async function main(): Promise<void> {
   const file = values.layout === 'naive' ? 'naive.db' : 'aggregator.db';
   const sizeMb = Math.round(statSync(join(dir, file)).size / 2 ** 20);
   const overall = Math.round(rows / (busy / 1000));
-  if (values.json)
-    console.log(JSON.stringify({ layout: values.layout, pageSize, batch, rows, overall, sizeMb, slices }));
+  commitMs.sort((a, b) => a - b);
+  const q = (x: number) =>
+    Number((commitMs[Math.min(commitMs.length - 1, Math.floor(x * commitMs.length))] ?? 0).toFixed(2));
+  const result = {
+    layout: values.layout,
+    pageSize,
+    batch,
+    rows,
+    overall,
+    sizeMb,
+    slices,
+    commit_ms: { p50: q(0.5), p99: q(0.99) },
+    cpuSeconds: Number((cpuMicros / 1e6).toFixed(2)),
+    rssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+  };
+  if (values.json) console.log(JSON.stringify(result));
   else
-    console.log(`${values.layout}: overall ${overall.toLocaleString('en-US')} rows/s, database ${sizeMb} MB`);
+    console.log(
+      `${values.layout}: overall ${overall.toLocaleString('en-US')} rows/s, database ${sizeMb} MB, CPU ${result.cpuSeconds} s`,
+    );
   rmSync(dir, { recursive: true, force: true });
 }
 
