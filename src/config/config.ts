@@ -18,6 +18,8 @@ export interface Config {
   readonly sync: SyncMode;
   readonly logLevel: string;
   readonly limits: Limits;
+  /** Milliseconds between SSE heartbeat comments on idle /subscribe streams. */
+  readonly sseHeartbeatMs: number;
 }
 
 type Kind = 'string' | 'int' | 'enum';
@@ -76,6 +78,18 @@ export const serveOptions = {
     help: 'events waiting for the writer before 503',
   },
   batchEvents: { flag: 'batch-limit', env: 'BATCH_LIMIT', kind: 'int', help: 'most events per group commit' },
+  maxSubscribers: {
+    flag: 'max-subscribers',
+    env: 'MAX_SUBSCRIBERS',
+    kind: 'int',
+    help: 'open /subscribe streams before new ones get 503',
+  },
+  sseHeartbeatMs: {
+    flag: 'sse-heartbeat-ms',
+    env: 'SSE_HEARTBEAT_MS',
+    kind: 'int',
+    help: 'idle /subscribe streams get a heartbeat comment this often (ms)',
+  },
 } as const satisfies Record<string, OptionSpec>;
 
 type OptionName = keyof typeof serveOptions;
@@ -88,6 +102,8 @@ export const defaults = {
   databaseUrl: undefined,
   sync: 'full',
   logLevel: 'info',
+  // Proxies commonly drop a connection idle for 30-60 s; 15 s stays well under that.
+  sseHeartbeatMs: 15_000,
   ...defaultLimits,
 } as const;
 
@@ -146,6 +162,7 @@ export function loadConfig(
     payloadBytes: int('payloadBytes', defaults.payloadBytes),
     queueEvents: int('queueEvents', defaults.queueEvents),
     batchEvents: Math.max(1, int('batchEvents', defaults.batchEvents)),
+    maxSubscribers: int('maxSubscribers', defaults.maxSubscribers),
     errorDetails: defaults.errorDetails,
   });
 
@@ -158,6 +175,7 @@ export function loadConfig(
     sync: oneOf<SyncMode>('sync', defaults.sync),
     logLevel: oneOf('logLevel', defaults.logLevel),
     limits,
+    sseHeartbeatMs: Math.max(1, int('sseHeartbeatMs', defaults.sseHeartbeatMs)),
   });
 }
 
