@@ -23,7 +23,7 @@ export function removeDir(dir: string): void {
 }
 
 /** A temp dir removed when test `t` ends. */
-export function tempDir(t: { after: (fn: () => void) => void }): string {
+export function tempDir(t: { after: (fn: () => unknown) => void }): string {
   const dir = makeTempDir();
   t.after(() => removeDir(dir));
   return dir;
