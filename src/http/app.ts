@@ -45,10 +45,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   registerErrorHandling(app);
 
-  // Cross-cutting plugins first: metrics times every route, OpenAPI collects them as they are added.
+  // Cross-cutting plugins before the routes: OpenAPI collects routes as they are added
+  // (so it goes first, to see /metrics too), metrics times every route.
   const hub = await Hub.start(deps.writer, deps.store);
-  await app.register(metricsPlugin, { store: deps.store, writer: deps.writer, hub });
   await app.register(openApiPlugin, { version });
+  await app.register(metricsPlugin, { store: deps.store, writer: deps.writer, hub });
   await app.register(ssePlugin, { heartbeatMs: deps.config.sseHeartbeatMs });
 
   await app.register(publishRoutes, deps);

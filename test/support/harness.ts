@@ -80,6 +80,7 @@ export interface StatsBody {
   unique_processed: number;
   duplicate_dropped: number;
   conflicts: number;
+  rejected: number;
   topics: string[];
 }
 

@@ -91,7 +91,8 @@ async function metricsPlugin(app: FastifyInstance, { store, writer, hub }: Metri
 
   writer.onCommit((info) => {
     commitSeconds.observe(info.seconds);
-    batchEvents.observe(info.events);
+    // A commit that only carries the rejected count holds no events: not a batch.
+    if (info.events > 0) batchEvents.observe(info.events);
   });
 
   app.addHook('onResponse', async (request, reply) => {
