@@ -79,6 +79,7 @@
   // ---- counters, topics and rates from /stats -----------------------------
 
   const rate = (v) => (v == null ? '–' : number.format(Math.round(v)));
+  const clock = (t) => new Date(t * 1000).toLocaleTimeString([], { hour12: false });
   const chart = createChart($('chart'));
   /** @type {{t: number, received: number, duplicates: number} | null} */
   let previous = null;
@@ -172,7 +173,15 @@
           { label: 'events/s', stroke: '#2563eb', width: 2, value: (_u, v) => rate(v) },
           { label: 'duplicates/s', stroke: '#d97706', width: 2, value: (_u, v) => rate(v) },
         ],
-        axes: [{}, { size: 60 }],
+        axes: [
+          // Whole seconds at least: the points are one poll (about a second) apart.
+          {
+            incrs: [1, 2, 5, 10, 15, 30, 60, 120, 300, 600],
+            space: 70,
+            values: (_u, ticks) => ticks.map(clock),
+          },
+          { size: 60 },
+        ],
       },
       [[], [], []],
       container,
