@@ -95,14 +95,17 @@ async function metricsPlugin(app: FastifyInstance, { store, writer, hub }: Metri
     if (info.events > 0) batchEvents.observe(info.events);
   });
 
-  app.addHook('onResponse', async (request, reply) => {
+  // A callback hook, not an async one: this runs on every request, including the publish hot path.
+  app.addHook('onResponse', (request, reply, done) => {
     // The route template (never the raw URL) keeps label cardinality bounded.
     const route = request.routeOptions.url ?? 'unmatched';
-    if (untimed.has(route)) return;
-    requestSeconds.observe(
-      { method: request.method, route, status_code: String(reply.statusCode) },
-      reply.elapsedTime / 1000,
-    );
+    if (!untimed.has(route)) {
+      requestSeconds.observe(
+        { method: request.method, route, status_code: String(reply.statusCode) },
+        reply.elapsedTime / 1000,
+      );
+    }
+    done();
   });
 
   app.get(
