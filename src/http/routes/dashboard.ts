@@ -17,7 +17,11 @@ const own = (name: string) => new URL(`../../dashboard/${name}`, import.meta.url
 
 const assets = [
   { url: '/', file: own('index.html'), type: 'text/html; charset=utf-8' },
-  { url: '/dashboard/app.js', file: own('app.js'), type: 'text/javascript; charset=utf-8' },
+  ...['app.js', 'api.js', 'event-stream.js', 'rate-chart.js'].map((name) => ({
+    url: `/dashboard/${name}`,
+    file: own(name),
+    type: 'text/javascript; charset=utf-8',
+  })),
   { url: '/dashboard/style.css', file: own('style.css'), type: 'text/css; charset=utf-8' },
   {
     url: '/dashboard/uplot.min.js',
@@ -29,7 +33,7 @@ const assets = [
     file: require.resolve('uplot/dist/uPlot.min.css'),
     type: 'text/css; charset=utf-8',
   },
-] as const;
+];
 
 export const dashboardCsp = [
   "default-src 'none'",
