@@ -17,9 +17,9 @@ export interface Config {
   readonly databaseUrl: string | undefined;
   readonly sync: SyncMode;
   readonly logLevel: string;
-  readonly limits: Limits;
   /** Milliseconds between SSE heartbeat comments on idle /subscribe streams. */
   readonly sseHeartbeatMs: number;
+  readonly limits: Limits;
 }
 
 type Kind = 'string' | 'int' | 'enum';
@@ -58,6 +58,18 @@ export const serveOptions = {
     values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
     help: 'pino log level',
   },
+  maxSubscribers: {
+    flag: 'max-subscribers',
+    env: 'MAX_SUBSCRIBERS',
+    kind: 'int',
+    help: 'open /subscribe streams before new ones get 503',
+  },
+  sseHeartbeatMs: {
+    flag: 'sse-heartbeat-ms',
+    env: 'SSE_HEARTBEAT_MS',
+    kind: 'int',
+    help: 'idle /subscribe streams get a heartbeat comment this often (ms)',
+  },
   bodyBytes: { flag: 'max-body-bytes', env: 'MAX_BODY_BYTES', kind: 'int', help: 'largest request body' },
   eventsPerRequest: {
     flag: 'max-events',
@@ -78,18 +90,6 @@ export const serveOptions = {
     help: 'events waiting for the writer before 503',
   },
   batchEvents: { flag: 'batch-limit', env: 'BATCH_LIMIT', kind: 'int', help: 'most events per group commit' },
-  maxSubscribers: {
-    flag: 'max-subscribers',
-    env: 'MAX_SUBSCRIBERS',
-    kind: 'int',
-    help: 'open /subscribe streams before new ones get 503',
-  },
-  sseHeartbeatMs: {
-    flag: 'sse-heartbeat-ms',
-    env: 'SSE_HEARTBEAT_MS',
-    kind: 'int',
-    help: 'idle /subscribe streams get a heartbeat comment this often (ms)',
-  },
 } as const satisfies Record<string, OptionSpec>;
 
 type OptionName = keyof typeof serveOptions;
@@ -174,8 +174,8 @@ export function loadConfig(
     databaseUrl,
     sync: oneOf<SyncMode>('sync', defaults.sync),
     logLevel: oneOf('logLevel', defaults.logLevel),
-    limits,
     sseHeartbeatMs: Math.max(1, int('sseHeartbeatMs', defaults.sseHeartbeatMs)),
+    limits,
   });
 }
 
