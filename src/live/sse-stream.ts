@@ -71,7 +71,10 @@ export class SseStream {
 
   /** Ends the response cleanly; a client that does not read is cut off after a short grace. */
   end(): void {
-    if (this.#res.writableEnded) return;
+    if (this.#res.writableEnded || this.#res.destroyed) {
+      this.#markClosed();
+      return;
+    }
     this.#res.end();
     this.#markClosed();
     if (!this.#res.writableFinished) {

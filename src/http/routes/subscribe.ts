@@ -43,6 +43,8 @@ export interface SubscribeDeps extends AppDeps {
 }
 
 export async function subscribeRoutes(app: FastifyInstance, deps: SubscribeDeps): Promise<void> {
+  if (!app.hasDecorator('sse'))
+    throw new Error('subscribeRoutes needs the aggregator-sse plugin registered first');
   app.get<{ Querystring: SubscribeQuery }>(
     '/subscribe',
     {
