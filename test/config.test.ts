@@ -34,3 +34,12 @@ test('bad values are refused with the option named', () => {
   );
   assert.throws(() => loadConfig(['--store', 'postgres'], {}), ConfigError);
 });
+
+test('live view options: SSE heartbeat and the subscriber cap', () => {
+  const c = loadConfig([], {});
+  assert.equal(c.sseHeartbeatMs, 15_000);
+  assert.equal(c.limits.maxSubscribers, 1_000);
+  const set = loadConfig(['--sse-heartbeat-ms', '500'], { MAX_SUBSCRIBERS: '3' });
+  assert.equal(set.sseHeartbeatMs, 500);
+  assert.equal(set.limits.maxSubscribers, 3);
+});

@@ -19,6 +19,8 @@ export interface Config {
   readonly sync: SyncMode;
   readonly sqliteWriter: SqliteWriter;
   readonly logLevel: string;
+  /** Milliseconds between SSE heartbeat comments on idle /subscribe streams. */
+  readonly sseHeartbeatMs: number;
   readonly limits: Limits;
 }
 
@@ -65,6 +67,18 @@ export const serveOptions = {
     values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
     help: 'pino log level',
   },
+  maxSubscribers: {
+    flag: 'max-subscribers',
+    env: 'MAX_SUBSCRIBERS',
+    kind: 'int',
+    help: 'open /subscribe streams before new ones get 503',
+  },
+  sseHeartbeatMs: {
+    flag: 'sse-heartbeat-ms',
+    env: 'SSE_HEARTBEAT_MS',
+    kind: 'int',
+    help: 'idle /subscribe streams get a heartbeat comment this often (ms)',
+  },
   bodyBytes: { flag: 'max-body-bytes', env: 'MAX_BODY_BYTES', kind: 'int', help: 'largest request body' },
   eventsPerRequest: {
     flag: 'max-events',
@@ -98,6 +112,8 @@ export const defaults = {
   sync: 'full',
   sqliteWriter: 'worker',
   logLevel: 'info',
+  // Proxies commonly drop a connection idle for 30-60 s; 15 s stays well under that.
+  sseHeartbeatMs: 15_000,
   ...defaultLimits,
 } as const;
 
@@ -156,6 +172,7 @@ export function loadConfig(
     payloadBytes: int('payloadBytes', defaults.payloadBytes),
     queueEvents: int('queueEvents', defaults.queueEvents),
     batchEvents: Math.max(1, int('batchEvents', defaults.batchEvents)),
+    maxSubscribers: int('maxSubscribers', defaults.maxSubscribers),
     errorDetails: defaults.errorDetails,
   });
 
@@ -168,6 +185,7 @@ export function loadConfig(
     sync: oneOf<SyncMode>('sync', defaults.sync),
     sqliteWriter: oneOf<SqliteWriter>('sqliteWriter', defaults.sqliteWriter),
     logLevel: oneOf('logLevel', defaults.logLevel),
+    sseHeartbeatMs: Math.max(1, int('sseHeartbeatMs', defaults.sseHeartbeatMs)),
     limits,
   });
 }
