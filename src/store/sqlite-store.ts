@@ -49,6 +49,7 @@ export interface SqliteStoreOptions {
 }
 
 const SCHEMA_VERSION = 2;
+const ROWS_PER_STATEMENT = 32;
 
 const schema = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
@@ -82,7 +83,7 @@ export class SqliteStore implements EventStore {
   readonly #hashKey: (topic: string, eventId: string, seed: number) => number;
   readonly #keys: KeyIndex;
   readonly #row: Statement<[number], [string, string, number]>;
-  readonly #insert: Statement<[number, string, string, string, string, string, number, number]>;
+  readonly #inserts = new Map<number, Statement<(string | number)[]>>();
   readonly #body: Statement<[number], { timestamp: string; source: string; payload: string }>;
   readonly #count: Statement<[string, number, number, number, number]>;
   readonly #reject: Statement<[number]>;
@@ -111,9 +112,6 @@ export class SqliteStore implements EventStore {
         'SELECT topic, event_id, fingerprint FROM events WHERE seq = ?',
       )
       .raw();
-    this.#insert = db.prepare(
-      'INSERT INTO events (key_hash, topic, event_id, timestamp, source, payload, fingerprint, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-    );
     this.#body = db.prepare('SELECT timestamp, source, payload FROM events WHERE seq = ?');
     this.#count = db.prepare(
       `INSERT INTO counters (topic, received, unique_processed, duplicate_dropped, conflicts) VALUES (?, ?, ?, ?, ?)
@@ -147,9 +145,23 @@ export class SqliteStore implements EventStore {
     return get.get('hash_seed') ?? 0;
   }
 
-  /** The seq of the stored event with exactly this key, if any. */
-  #find(hash: number, e: PreparedEvent): [seq: number, fingerprint: number] | undefined {
+  /**
+   * The stored event with exactly this key, if any: [seq, fingerprint, event].
+   * Candidates at or below `committed` are rows on disk; above it, events of
+   * this batch not yet written (`pending[seq - committed - 1]`).
+   */
+  #find(
+    hash: number,
+    e: PreparedEvent,
+    committed: number,
+    pending: readonly PreparedEvent[],
+  ): [seq: number, fingerprint: number] | undefined {
     for (const seq of this.#keys.candidates(hash)) {
+      if (seq > committed) {
+        const p = pending[seq - committed - 1];
+        if (p.topic === e.topic && p.event_id === e.event_id) return [seq, p.fingerprint];
+        continue;
+      }
       const row = this.#row.get(seq);
       if (row !== undefined && row[0] === e.topic && row[1] === e.event_id) return [seq, row[2]];
     }
@@ -157,31 +169,26 @@ export class SqliteStore implements EventStore {
   }
 
   #apply(events: readonly PreparedEvent[], receivedAt: number): Outcome[] {
+    const committed = this.#lastSeq;
     const outcomes = new Array<Outcome>(events.length);
+    const pending: PreparedEvent[] = [];
+    const hashes: number[] = [];
     const tally = new Map<string, [received: number, stored: number, dup: number, conflict: number]>();
     for (let i = 0; i < events.length; i++) {
       const e = events[i];
       const h = this.#hashKey(e.topic, e.event_id, this.#seed);
-      const found = this.#find(h, e);
+      const found = this.#find(h, e, committed, pending);
       let outcome: Outcome;
       if (found === undefined) {
-        const info = this.#insert.run(
-          h,
-          e.topic,
-          e.event_id,
-          e.timestamp,
-          e.source,
-          e.payload,
-          e.fingerprint,
-          receivedAt,
-        );
-        this.#lastSeq = Number(info.lastInsertRowid);
-        this.#keys.add(h, this.#lastSeq);
+        pending.push(e);
+        hashes.push(h);
+        // Seqs are assigned here, explicitly: the rows are written below in multi-row statements.
+        this.#keys.add(h, committed + pending.length);
         outcome = 'stored';
       } else if (found[1] === e.fingerprint) {
         outcome = 'duplicate';
       } else {
-        const stored = this.#body.get(found[0]);
+        const stored = found[0] > committed ? pending[found[0] - committed - 1] : this.#body.get(found[0]);
         outcome = stored !== undefined && sameBody(stored, e) ? 'duplicate' : 'conflict';
       }
       outcomes[i] = outcome;
@@ -197,8 +204,54 @@ export class SqliteStore implements EventStore {
         if (outcome === 'conflict') t[3]++;
       }
     }
+    this.#write(pending, hashes, committed + 1, receivedAt);
+    this.#lastSeq = committed + pending.length;
     for (const [topic, t] of tally) this.#count.run(topic, t[0], t[1], t[2], t[3]);
     return outcomes;
+  }
+
+  /**
+   * Writes the new rows ROWS_PER_STATEMENT at a time: one statement step per
+   * row costs more than the row itself (measured in bench/RESULTS.md).
+   */
+  #write(
+    events: readonly PreparedEvent[],
+    hashes: readonly number[],
+    firstSeq: number,
+    receivedAt: number,
+  ): void {
+    const params: (string | number)[] = [];
+    for (let start = 0; start < events.length; start += ROWS_PER_STATEMENT) {
+      const end = Math.min(events.length, start + ROWS_PER_STATEMENT);
+      params.length = 0;
+      for (let i = start; i < end; i++) {
+        const e = events[i];
+        params.push(
+          firstSeq + i,
+          hashes[i],
+          e.topic,
+          e.event_id,
+          e.timestamp,
+          e.source,
+          e.payload,
+          e.fingerprint,
+          receivedAt,
+        );
+      }
+      this.#insertRows(end - start).run(...params);
+    }
+  }
+
+  #insertRows(rows: number): Statement<(string | number)[]> {
+    let statement = this.#inserts.get(rows);
+    if (statement === undefined) {
+      const values = Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
+      statement = this.#db.prepare(
+        `INSERT INTO events (seq, key_hash, topic, event_id, timestamp, source, payload, fingerprint, received_at) VALUES ${values}`,
+      );
+      this.#inserts.set(rows, statement);
+    }
+    return statement;
   }
 
   /** The synchronous core of insertBatch (the worker thread calls this directly). */
