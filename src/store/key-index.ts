@@ -19,6 +19,7 @@
 import type Database from 'better-sqlite3';
 import type { Statement } from 'better-sqlite3';
 import { HashMultimap } from './hash-multimap.js';
+import { KeyFilter } from './key-filter.js';
 
 export interface KeyIndexOptions {
   /** L0 keys that trigger a merge into L1. */
@@ -49,6 +50,8 @@ export class KeyIndex {
   readonly #put: Statement<[number, number]>;
   readonly #setMerged: Statement<[number]>;
   readonly #mergeStep: (bucket: Float64Array, last: boolean, maxSeq: number) => void;
+  /** Every key in L1 (and possibly a few more): a "no" skips the L1 lookup. */
+  readonly #filter = new KeyFilter();
   #active: HashMultimap;
   #frozen: HashMultimap | undefined;
   #merge: Merge | undefined;
@@ -67,6 +70,10 @@ export class KeyIndex {
       for (let i = 0; i < bucket.length; i += 2) this.#put.run(bucket[i], bucket[i + 1]);
       if (last) this.#setMerged.run(maxSeq);
     }).immediate;
+
+    // The filter is memory only: rebuilt from L1's keys (a covering scan of its primary key).
+    const l1Keys = db.prepare<[], number>('SELECT key_hash FROM dedup').pluck();
+    for (const hash of l1Keys.iterate()) this.#filter.add(hash);
 
     // Rebuild L0 from the durable rows that L1 does not hold yet.
     const merged =
@@ -88,6 +95,7 @@ export class KeyIndex {
     const out: number[] = [];
     this.#active.collect(hash, out);
     this.#frozen?.collect(hash, out);
+    if (!this.#filter.mightContain(hash)) return out;
     // all(), not iterate(): an iterator costs ~10k instructions to set up, more than the lookup itself.
     for (const seq of this.#probe.all(hash)) if (!out.includes(seq)) out.push(seq);
     return out;
@@ -124,6 +132,8 @@ export class KeyIndex {
     const bucket = sortPairs(merge.buckets[merge.next]);
     const last = merge.next === merge.buckets.length - 1;
     this.#mergeStep(bucket, last, merge.maxSeq);
+    // After the commit, before the keys leave L0 (the frozen part is dropped with the last chunk).
+    for (let i = 0; i < bucket.length; i += 2) this.#filter.add(bucket[i]);
     merge.buckets[merge.next] = new Float64Array(0);
     merge.next++;
     if (last) {
