@@ -20,6 +20,15 @@ export interface Config {
   readonly sqliteWriter: SqliteWriter;
   readonly logLevel: string;
   readonly limits: Limits;
+  /** API keys per kind; a kind with no keys is open (see src/http/access.ts). */
+  readonly access: AccessKeysConfig;
+  /** Origins allowed to call the API from a browser (CORS); empty: CORS off, `*`: any origin. */
+  readonly corsOrigins: readonly string[];
+}
+
+export interface AccessKeysConfig {
+  readonly publishKeys: readonly string[];
+  readonly readKeys: readonly string[];
 }
 
 type Kind = 'string' | 'int' | 'enum';
@@ -85,6 +94,68 @@ export const serveOptions = {
     help: 'events waiting for the writer before 503',
   },
   batchEvents: { flag: 'batch-limit', env: 'BATCH_LIMIT', kind: 'int', help: 'most events per group commit' },
+  maxSubscribers: {
+    flag: 'max-subscribers',
+    env: 'MAX_SUBSCRIBERS',
+    kind: 'int',
+    help: 'open /subscribe streams before new ones get 503',
+  },
+  publishKey: {
+    flag: 'publish-key',
+    env: 'PUBLISH_KEY',
+    kind: 'string',
+    help: 'keys that may POST /publish, comma-separated (rotation); none: publishing is open',
+  },
+  readKey: {
+    flag: 'read-key',
+    env: 'READ_KEY',
+    kind: 'string',
+    help: 'keys that may read (events, stats, subscribe, metrics), comma-separated; none: reading is open',
+  },
+  corsOrigin: {
+    flag: 'cors-origin',
+    env: 'CORS_ORIGIN',
+    kind: 'string',
+    help: 'browser origins allowed to call the API (comma-separated, or *); none: CORS off',
+  },
+  jsonDepth: { flag: 'max-json-depth', env: 'MAX_JSON_DEPTH', kind: 'int', help: 'deepest payload nesting' },
+  ndjsonLineBytes: {
+    flag: 'max-ndjson-line-bytes',
+    env: 'MAX_NDJSON_LINE_BYTES',
+    kind: 'int',
+    help: 'longest NDJSON line',
+  },
+  requestTimeoutMs: {
+    flag: 'request-timeout-ms',
+    env: 'REQUEST_TIMEOUT_MS',
+    kind: 'int',
+    help: 'the whole request must arrive within this, else 408 (0: no limit)',
+  },
+  headersTimeoutMs: {
+    flag: 'headers-timeout-ms',
+    env: 'HEADERS_TIMEOUT_MS',
+    kind: 'int',
+    help: 'request headers must arrive within this, else 408',
+  },
+  keepAliveTimeoutMs: {
+    flag: 'keep-alive-timeout-ms',
+    env: 'KEEP_ALIVE_TIMEOUT_MS',
+    kind: 'int',
+    help: 'idle keep-alive connections are closed after this',
+  },
+  socketTimeoutMs: {
+    flag: 'socket-timeout-ms',
+    env: 'SOCKET_TIMEOUT_MS',
+    kind: 'int',
+    help: 'a connection with no traffic either way for this long is closed (0: never)',
+  },
+  rateLimit: {
+    flag: 'rate-limit',
+    env: 'RATE_LIMIT',
+    kind: 'int',
+    help: 'requests per client IP per window before 429 (0: off)',
+  },
+  rateWindowMs: { flag: 'rate-window-ms', env: 'RATE_WINDOW_MS', kind: 'int', help: 'the rate limit window' },
 } as const satisfies Record<string, OptionSpec>;
 
 type OptionName = keyof typeof serveOptions;
@@ -99,6 +170,9 @@ export const defaults = {
   sqliteWriter: 'worker',
   logLevel: 'info',
   ...defaultLimits,
+  publishKey: undefined,
+  readKey: undefined,
+  corsOrigin: undefined,
 } as const;
 
 export class ConfigError extends Error {}
@@ -156,8 +230,23 @@ export function loadConfig(
     payloadBytes: int('payloadBytes', defaults.payloadBytes),
     queueEvents: int('queueEvents', defaults.queueEvents),
     batchEvents: Math.max(1, int('batchEvents', defaults.batchEvents)),
+    maxSubscribers: int('maxSubscribers', defaults.maxSubscribers),
+    jsonDepth: Math.max(1, int('jsonDepth', defaults.jsonDepth)),
+    ndjsonLineBytes: int('ndjsonLineBytes', defaults.ndjsonLineBytes),
+    requestTimeoutMs: int('requestTimeoutMs', defaults.requestTimeoutMs),
+    headersTimeoutMs: Math.max(1, int('headersTimeoutMs', defaults.headersTimeoutMs)),
+    keepAliveTimeoutMs: Math.max(1, int('keepAliveTimeoutMs', defaults.keepAliveTimeoutMs)),
+    socketTimeoutMs: int('socketTimeoutMs', defaults.socketTimeoutMs),
+    rateLimit: int('rateLimit', defaults.rateLimit),
+    rateWindowMs: Math.max(1, int('rateWindowMs', defaults.rateWindowMs)),
     errorDetails: defaults.errorDetails,
   });
+  // Node refuses a headers timeout longer than the request timeout (it could never fire).
+  if (limits.requestTimeoutMs > 0 && limits.headersTimeoutMs > limits.requestTimeoutMs) {
+    throw new ConfigError(
+      `--headers-timeout-ms (${limits.headersTimeoutMs}) must not exceed --request-timeout-ms (${limits.requestTimeoutMs})`,
+    );
+  }
 
   return Object.freeze({
     host: str('host', defaults.host),
@@ -169,7 +258,51 @@ export function loadConfig(
     sqliteWriter: oneOf<SqliteWriter>('sqliteWriter', defaults.sqliteWriter),
     logLevel: oneOf('logLevel', defaults.logLevel),
     limits,
+    access: Object.freeze({ publishKeys: keyList('publishKey', raw), readKeys: keyList('readKey', raw) }),
+    corsOrigins: originList(raw('corsOrigin')),
   });
+}
+
+/** RFC 6750 §2.1 b64token: what can follow `Bearer ` in an Authorization header. */
+const b64token = /^[A-Za-z0-9\-._~+/]+=*$/;
+
+/** A comma-separated key list; a key a client could not send as a Bearer token is refused here. */
+function keyList(name: 'publishKey' | 'readKey', raw: (name: OptionName) => string | undefined): string[] {
+  const keys = (raw(name) ?? '')
+    .split(',')
+    .map((k) => k.trim())
+    .filter((k) => k !== '');
+  for (const key of keys) {
+    if (!b64token.test(key)) {
+      const spec = serveOptions[name];
+      // Never echo the key itself: error output ends up in logs.
+      throw new ConfigError(
+        `--${spec.flag} / ${spec.env}: a key may only hold letters, digits and -._~+/ (then =), as a Bearer token`,
+      );
+    }
+  }
+  return Object.freeze(keys) as string[];
+}
+
+/** `*` or a list of origins (`scheme://host[:port]`, as browsers send them in the Origin header). */
+function originList(text: string | undefined): string[] {
+  const origins = (text ?? '')
+    .split(',')
+    .map((o) => o.trim())
+    .filter((o) => o !== '');
+  for (const origin of origins) {
+    if (origin === '*') continue;
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {}
+    if (parsed?.origin !== origin) {
+      throw new ConfigError(
+        `--cors-origin / CORS_ORIGIN: "${origin}" is not an origin like https://app.example.com (or *)`,
+      );
+    }
+  }
+  return Object.freeze(origins) as string[];
 }
 
 /** `--help` text for `aggregator serve`, generated from the option table. */

@@ -9,11 +9,17 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import type { Writer } from '../ingest/writer.js';
 import type { EventStore } from '../store/event-store.js';
+import accessPlugin from './access.js';
+import { registerCors } from './cors.js';
+import drainingPlugin from './draining.js';
 import { registerErrorHandling } from './errors.js';
+import { registerRateLimit } from './rate-limit.js';
 import { eventsRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { publishRoutes } from './routes/publish.js';
 import { statsRoutes } from './routes/stats.js';
+import securityHeaders from './security-headers.js';
+import { slowClientOptions } from './slow-clients.js';
 
 export interface AppDeps {
   readonly config: Config;
@@ -32,9 +38,21 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // Per-request logs would dominate the hot path; errors are logged by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, allErrors: true } },
+    ...slowClientOptions(deps.config.limits),
+    // draining.ts answers during shutdown instead, in the JSON error format.
+    return503OnClosing: false,
   }) as unknown as FastifyInstance;
 
   registerErrorHandling(app);
+
+  // Cross-cutting, in the order their onRequest hooks must run: headers on every answer,
+  // refuse during shutdown, CORS preflights (they carry no key), rate limit (also
+  // limits key guessing), then access control, before any body is read.
+  await app.register(securityHeaders);
+  await app.register(drainingPlugin);
+  await registerCors(app, deps.config.corsOrigins);
+  await registerRateLimit(app, deps.config.limits);
+  await app.register(accessPlugin, deps.config.access);
 
   await app.register(publishRoutes, deps);
   await app.register(eventsRoutes, deps);

@@ -32,7 +32,7 @@ interface EventsQuery {
 export async function eventsRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
   app.get<{ Querystring: EventsQuery }>(
     '/events',
-    { schema: { querystring: eventsQuerySchema } },
+    { config: { access: 'read' }, schema: { querystring: eventsQuerySchema } },
     async (request, reply) => {
       const { topic, after, limit } = request.query;
       // One extra row tells whether a next page exists without a second query.

@@ -7,9 +7,11 @@ import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../app.js';
 
 export async function healthRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
-  app.get('/healthz', async () => ({ status: 'ok' }));
+  // Both stay open: load balancers and orchestrators probe them without credentials,
+  // and they reveal nothing but up/ready.
+  app.get('/healthz', { config: { access: 'open' } }, async () => ({ status: 'ok' }));
 
-  app.get('/readyz', async (_request, reply) => {
+  app.get('/readyz', { config: { access: 'open' } }, async (_request, reply) => {
     let store = 'ok';
     try {
       await deps.store.ping();

@@ -39,12 +39,13 @@ export async function publishRoutes(app: FastifyInstance, deps: AppDeps): Promis
   app.addContentTypeParser(
     'application/json',
     { parseAs: 'string' },
-    async (_request: FastifyRequest, body: string | Buffer) => parseJson(body as string),
+    async (_request: FastifyRequest, body: string | Buffer) => parseJson(body as string, deps.config.limits),
   );
   app.addContentTypeParser(
     ndjsonTypes,
     { parseAs: 'string' },
-    async (_request: FastifyRequest, body: string | Buffer) => parseNdjson(body as string),
+    async (_request: FastifyRequest, body: string | Buffer) =>
+      parseNdjson(body as string, deps.config.limits),
   );
 
   // Every refused delivery is counted (lifetime `rejected`): the events of an invalid
@@ -56,7 +57,11 @@ export async function publishRoutes(app: FastifyInstance, deps: AppDeps): Promis
     deps.writer.reject(total);
   });
 
-  app.post('/publish', { schema: { response: { 200: publishResponseSchema } } }, async (request) => {
+  const options = {
+    config: { access: 'publish' },
+    schema: { response: { 200: publishResponseSchema } },
+  } as const;
+  app.post('/publish', options, async (request) => {
     const events = prepareEvents(eventList(request.body), deps.config.limits);
     return summarize(await deps.writer.submit(events));
   });

@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../app.js';
 
 export async function statsRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
-  app.get('/stats', async () => {
+  app.get('/stats', { config: { access: 'read' } }, async () => {
     const s = await deps.store.stats();
     const now = deps.clock();
     const perTopic: Record<string, object> = {};
