@@ -5,6 +5,7 @@
  */
 import { type Logger, pino } from 'pino';
 import { type Config, loadConfig } from '../config/config.js';
+import type { RouteAccess } from '../http/access.js';
 import { buildApp } from '../http/app.js';
 import { Writer } from '../ingest/writer.js';
 import { openStore } from '../store/open-store.js';
@@ -24,7 +25,7 @@ export async function serve(argv: readonly string[], env: NodeJS.ProcessEnv): Pr
     `loaded state: ${n(state.unique_processed)} unique events in ${n(state.topics.length)} topics from ${store.location}`,
   );
 
-  logAccess(logger, config);
+  logAccess(logger, config, app.accessTable);
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -51,7 +52,7 @@ export async function serve(argv: readonly string[], env: NodeJS.ProcessEnv): Pr
 }
 
 /** Says at startup who may do what; an open kind is a warning (SPEC: "says so in its startup log"). */
-function logAccess(logger: Logger, config: Config): void {
+function logAccess(logger: Logger, config: Config, routes: readonly RouteAccess[]): void {
   const { publishKeys, readKeys } = config.access;
   if (publishKeys.length === 0 && readKeys.length === 0) {
     logger.warn(
@@ -60,8 +61,13 @@ function logAccess(logger: Logger, config: Config): void {
     return;
   }
   // Counts only: a key never reaches the log.
+  const open = routes.filter((r) => r.access === 'open' && r.method !== 'HEAD');
   logger.info(
-    { publish_keys: publishKeys.length, read_keys: readKeys.length },
+    {
+      publish_keys: publishKeys.length,
+      read_keys: readKeys.length,
+      open_routes: open.map((r) => `${r.method} ${r.url}`),
+    },
     'access control is on: Authorization: Bearer <key> required',
   );
   if (publishKeys.length === 0) logger.warn('no --publish-key configured: anyone may publish');

@@ -22,10 +22,21 @@ import { HttpError } from './errors.js';
 /** Who may call a route: holders of a publish key, holders of a read key, or anyone. */
 export type Access = KeyKind | 'open';
 
+/** One row of the access table: a route and who may call it. */
+export interface RouteAccess {
+  readonly method: string;
+  readonly url: string;
+  readonly access: Access;
+}
+
 declare module 'fastify' {
   interface FastifyContextConfig {
     /** Who may call this route (see src/http/access.ts); unset means 'read'. */
     access?: Access;
+  }
+  interface FastifyInstance {
+    /** Every route registered so far with who may call it (for the startup log and the tests). */
+    readonly accessTable: readonly RouteAccess[];
   }
 }
 
@@ -69,6 +80,12 @@ function takeQueryToken(request: FastifyRequest): string | undefined {
 
 async function accessPlugin(app: FastifyInstance, options: AccessKeysConfig): Promise<void> {
   const keys = new AccessKeys(options);
+  const table: RouteAccess[] = [];
+  app.decorate('accessTable', table);
+  app.addHook('onRoute', (route) => {
+    const access = (route.config as { access?: Access } | undefined)?.access ?? 'read';
+    for (const method of [route.method].flat()) table.push({ method, url: route.url, access });
+  });
 
   app.addHook('onRequest', async (request) => {
     if (request.is404) return;
