@@ -12,9 +12,9 @@ export interface Limits {
   readonly payloadBytes: number;
   /**
    * Deepest nesting of a payload (`{}` is 1). Deeper → 422 naming `payload`. A body nested
-   * deeper than this plus the batch wrapper (3) is refused with 400 before it is parsed:
-   * parsing 16 MiB of `[` costs seconds of CPU and hundreds of MB, and re-serialising
-   * deep values overflows the stack.
+   * deeper than twice this plus 3 (the batch wrapper) is refused with 400 before it is
+   * parsed: parsing 16 MiB of `[` costs seconds of CPU and hundreds of MB, and
+   * re-serialising deep values overflows the stack.
    */
   readonly jsonDepth: number;
   /** Longest NDJSON line in bytes; longer → 413 naming the line. Generous: one event fits many times. */

@@ -21,12 +21,14 @@ export type BodyLimits = Pick<Limits, 'jsonDepth' | 'ndjsonLineBytes'>;
 const safe = { protoAction: 'error', constructorAction: 'error' } as const;
 
 /**
- * An event sits at most three levels above its payload (`{"events":[{"payload":…}]}`),
- * so a body deeper than the payload limit plus three cannot be accepted; it is
- * refused here, unparsed. A payload that is merely one level too deep is named
- * by validation instead (422 with its index).
+ * How deep a body may nest before it is refused unparsed. An event sits at
+ * most three levels above its payload (`{"events":[{"payload":…}]}`), so no
+ * acceptable body is deeper than the payload limit plus three. The bound is
+ * twice the payload limit plus three: a payload a little too deep still parses
+ * and is named by validation (422 with its index and field); only a body far
+ * beyond anything acceptable is refused here with 400.
  */
-const wrapperLevels = 3;
+const bodyDepth = (limits: BodyLimits) => 2 * limits.jsonDepth + 3;
 
 export function parseJson(text: string, limits: BodyLimits = defaultLimits): unknown {
   if (text.length === 0) throw new MalformedJsonError('the body is empty');
@@ -54,7 +56,7 @@ export function parseNdjson(text: string, limits: BodyLimits = defaultLimits): u
 }
 
 function parseValue(text: string, limits: BodyLimits, where: string): unknown {
-  const maxDepth = limits.jsonDepth + wrapperLevels;
+  const maxDepth = bodyDepth(limits);
   if (nestsDeeperThan(text, maxDepth)) {
     throw new MalformedJsonError(`${where}nested deeper than ${maxDepth} levels`);
   }
