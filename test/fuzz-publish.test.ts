@@ -17,8 +17,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
+import { fuzzLimits } from './support/fuzz-events.js';
 import { assertInvariant, getJson, type StatsBody, startApp, tempDir } from './support/harness.js';
-import { type Body, bodyArb, fuzzLimits } from './support/publish-bodies.js';
+import { type Body, bodyArb } from './support/publish-bodies.js';
 
 const seed = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const numRuns = Number(process.env.FUZZ_RUNS ?? 8000);

@@ -4,6 +4,8 @@
  * A flag beats its environment variable, which beats the default.
  */
 import { parseArgs } from 'node:util';
+import { keyList, originList } from './access-options.js';
+import { ConfigError } from './config-error.js';
 import { defaultLimits, type Limits } from './limits.js';
 
 export type StoreKind = 'sqlite' | 'postgres';
@@ -175,7 +177,7 @@ export const defaults = {
   corsOrigin: undefined,
 } as const;
 
-export class ConfigError extends Error {}
+export { ConfigError };
 
 /** Parses `serve` arguments and environment into a Config; throws ConfigError naming the bad option. */
 export function loadConfig(
@@ -258,59 +260,24 @@ export function loadConfig(
     sqliteWriter: oneOf<SqliteWriter>('sqliteWriter', defaults.sqliteWriter),
     logLevel: oneOf('logLevel', defaults.logLevel),
     limits,
-    access: Object.freeze({ publishKeys: keyList('publishKey', raw), readKeys: keyList('readKey', raw) }),
-    corsOrigins: originList(raw('corsOrigin')),
+    access: Object.freeze({
+      publishKeys: keyList(raw('publishKey'), '--publish-key / PUBLISH_KEY'),
+      readKeys: keyList(raw('readKey'), '--read-key / READ_KEY'),
+    }),
+    corsOrigins: originList(raw('corsOrigin'), '--cors-origin / CORS_ORIGIN'),
   });
-}
-
-/** RFC 6750 §2.1 b64token: what can follow `Bearer ` in an Authorization header. */
-const b64token = /^[A-Za-z0-9\-._~+/]+=*$/;
-
-/** A comma-separated key list; a key a client could not send as a Bearer token is refused here. */
-function keyList(name: 'publishKey' | 'readKey', raw: (name: OptionName) => string | undefined): string[] {
-  const keys = (raw(name) ?? '')
-    .split(',')
-    .map((k) => k.trim())
-    .filter((k) => k !== '');
-  for (const key of keys) {
-    if (!b64token.test(key)) {
-      const spec = serveOptions[name];
-      // Never echo the key itself: error output ends up in logs.
-      throw new ConfigError(
-        `--${spec.flag} / ${spec.env}: a key may only hold letters, digits and -._~+/ (then =), as a Bearer token`,
-      );
-    }
-  }
-  return Object.freeze(keys) as string[];
-}
-
-/** `*` or a list of origins (`scheme://host[:port]`, as browsers send them in the Origin header). */
-function originList(text: string | undefined): string[] {
-  const origins = (text ?? '')
-    .split(',')
-    .map((o) => o.trim())
-    .filter((o) => o !== '');
-  for (const origin of origins) {
-    if (origin === '*') continue;
-    let parsed: URL | undefined;
-    try {
-      parsed = new URL(origin);
-    } catch {}
-    if (parsed?.origin !== origin) {
-      throw new ConfigError(
-        `--cors-origin / CORS_ORIGIN: "${origin}" is not an origin like https://app.example.com (or *)`,
-      );
-    }
-  }
-  return Object.freeze(origins) as string[];
 }
 
 /** `--help` text for `aggregator serve`, generated from the option table. */
 export function serveHelp(): string {
-  const rows = (Object.entries(serveOptions) as [OptionName, OptionSpec][]).map(([name, o]) => {
+  const options = Object.entries(serveOptions) as [OptionName, OptionSpec][];
+  const flagWidth = Math.max(...options.map(([, o]) => o.flag.length + 2));
+  const envWidth = Math.max(...options.map(([, o]) => o.env.length));
+  const rows = options.map(([name, o]) => {
     const def = defaults[name];
     const choice = o.values ? ` (${o.values.join('|')})` : '';
-    return `  --${o.flag.padEnd(18)} ${o.env.padEnd(22)} ${o.help}${choice}${def === undefined ? '' : ` [${def}]`}`;
+    return `  ${`--${o.flag}`.padEnd(flagWidth)} ${o.env.padEnd(envWidth)} ${o.help}${choice}${def === undefined ? '' : ` [${def}]`}`;
   });
-  return `Usage: aggregator serve [options]\n\n  flag                 environment            meaning [default]\n${rows.join('\n')}\n`;
+  const head = `  ${'flag'.padEnd(flagWidth)} ${'environment'.padEnd(envWidth)} meaning [default]`;
+  return `Usage: aggregator serve [options]\n\n${head}\n${rows.join('\n')}\n`;
 }
