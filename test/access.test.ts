@@ -7,9 +7,11 @@
  * covered by the default-to-read rule without editing this test.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
 import type { FastifyInstance } from 'fastify';
-import { startServer } from '../src/loadgen/server-process.js';
+import { mainScript, startServer } from '../src/loadgen/server-process.js';
 import { event, type Harness, makeTempDir, removeDir, startApp, tempDir } from './support/harness.js';
 
 const publishKeys = ['pub-0123456789abcdef', 'pub-rotated-fedcba9876543210'];
@@ -221,4 +223,22 @@ test('the startup log says when access control is off, and never prints a key', 
     200,
   );
   assert.equal(await keyed.stop(), 0);
+});
+
+test('aggregator publish and bench send their keys; without one publish stops at the 401', async (t) => {
+  const server = await startServer(['--data-dir', tempDir(t)], {
+    PUBLISH_KEY: publishKeys[1],
+    READ_KEY: readKey,
+  });
+  t.after(() => server.stop('SIGKILL'));
+  const run = promisify(execFile);
+  const aggregator = (args: string[], env: Record<string, string> = {}) =>
+    run(process.execPath, [mainScript, ...args], { timeout: 60_000, env: { ...process.env, ...env } });
+  const load = ['--url', server.url, '--events', '200', '--batch', '50', '--json'];
+  const published = JSON.parse((await aggregator(['publish', ...load, '--key', publishKeys[1]])).stdout);
+  assert.equal(published.stored, 150);
+  await assert.rejects(aggregator(['publish', ...load]), /HTTP 401/);
+  const bench = await aggregator(['bench', ...load, '--read-key', readKey], { PUBLISH_KEY: publishKeys[1] });
+  assert.equal(JSON.parse(bench.stdout).verified, true);
+  assert.equal(await server.stop(), 0);
 });
