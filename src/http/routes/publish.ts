@@ -57,12 +57,12 @@ export async function publishRoutes(app: FastifyInstance, deps: AppDeps): Promis
     deps.writer.reject(total);
   });
 
-  const options = {
-    config: { access: 'publish' },
-    schema: { response: { 200: publishResponseSchema } },
-  } as const;
-  app.post('/publish', options, async (request) => {
-    const events = prepareEvents(eventList(request.body), deps.config.limits);
-    return summarize(await deps.writer.submit(events));
-  });
+  app.post(
+    '/publish',
+    { config: { access: 'publish' }, schema: { response: { 200: publishResponseSchema } } },
+    async (request) => {
+      const events = prepareEvents(eventList(request.body), deps.config.limits);
+      return summarize(await deps.writer.submit(events));
+    },
+  );
 }
