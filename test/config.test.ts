@@ -43,3 +43,34 @@ test('live view options: SSE heartbeat and the subscriber cap', () => {
   assert.equal(set.sseHeartbeatMs, 500);
   assert.equal(set.limits.maxSubscribers, 3);
 });
+
+test('hardening options: defaults, environment, and the timeout pair checked together', () => {
+  const c = loadConfig([], {});
+  assert.deepEqual(c.access, { publishKeys: [], readKeys: [] });
+  assert.deepEqual(c.corsOrigins, []);
+  assert.equal(c.limits.jsonDepth, 32);
+  assert.equal(c.limits.ndjsonLineBytes, 1024 * 1024);
+  assert.equal(c.limits.maxSubscribers, 1_000);
+  assert.deepEqual(
+    [
+      c.limits.requestTimeoutMs,
+      c.limits.headersTimeoutMs,
+      c.limits.keepAliveTimeoutMs,
+      c.limits.socketTimeoutMs,
+    ],
+    [60_000, 20_000, 72_000, 120_000],
+  );
+  assert.equal(c.limits.rateLimit, 0, 'rate limiting is off by default');
+  const set = loadConfig(['--rate-limit', '100'], {
+    MAX_JSON_DEPTH: '8',
+    RATE_WINDOW_MS: '1000',
+    CORS_ORIGIN: 'https://a.example, http://localhost:3000',
+  });
+  assert.deepEqual([set.limits.jsonDepth, set.limits.rateLimit, set.limits.rateWindowMs], [8, 100, 1000]);
+  assert.deepEqual(set.corsOrigins, ['https://a.example', 'http://localhost:3000']);
+  assert.throws(
+    () => loadConfig(['--headers-timeout-ms', '5000', '--request-timeout-ms', '1000'], {}),
+    /--headers-timeout-ms \(5000\) must not exceed --request-timeout-ms \(1000\)/,
+  );
+  assert.equal(loadConfig(['--request-timeout-ms', '0'], {}).limits.requestTimeoutMs, 0, '0 turns it off');
+});

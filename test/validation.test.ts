@@ -18,6 +18,9 @@ import {
 } from './support/harness.js';
 
 const long = (n: number) => 'x'.repeat(n);
+/** An object nested `depth` levels deep (`{}` is 1). */
+const nested = (depth: number): Record<string, unknown> => (depth <= 1 ? {} : { a: nested(depth - 1) });
+const deepText = (open: string, close: string, n: number) => `${open.repeat(n)}${close.repeat(n)}`;
 
 /** [name, event overrides or whole body, expected status, expected field] */
 const badEvents: [string, Record<string, unknown>, string][] = [
@@ -47,6 +50,10 @@ const badEvents: [string, Record<string, unknown>, string][] = [
   ['payload a string', { payload: 'text' }, 'payload'],
   ['payload over 64 KiB', { payload: { blob: long(64 * 1024) } }, 'payload'],
   ['an unknown field', { priority: 'high' }, 'priority'],
+  ['topic with a lone surrogate', { topic: 'a\uD800' }, 'topic'],
+  ['event_id with a lone surrogate', { event_id: 'x\uDC00' }, 'event_id'],
+  ['source with a lone surrogate', { source: '\uD83D' }, 'source'],
+  ['payload nested 33 levels deep', { payload: nested(33) }, 'payload'],
 ];
 
 describe('validation', () => {
@@ -127,6 +134,29 @@ describe('validation', () => {
     ['a __proto__ key', '{"__proto__": {"polluted": 1}}', 'application/json', 400, 'AGG_ERR_BAD_JSON'],
     ['text/plain', 'hello', 'text/plain', 415, 'AGG_ERR_UNSUPPORTED_MEDIA_TYPE'],
     ['form data', 'a=1', 'application/x-www-form-urlencoded', 415, 'AGG_ERR_UNSUPPORTED_MEDIA_TYPE'],
+    ['100,000 nested arrays', deepText('[', ']', 100_000), 'application/json', 400, 'AGG_ERR_BAD_JSON'],
+    [
+      '100,000 nested objects',
+      `${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}`,
+      'application/json',
+      400,
+      'AGG_ERR_BAD_JSON',
+    ],
+    [
+      'an NDJSON line nested 100,000 deep',
+      `${JSON.stringify(event(3003))}\n${deepText('[', ']', 100_000)}`,
+      'application/x-ndjson',
+      400,
+      'AGG_ERR_BAD_JSON',
+    ],
+    ['an unclosed 1,000,000 [', '['.repeat(1_000_000), 'application/json', 400, 'AGG_ERR_BAD_JSON'],
+    [
+      'a payload number beyond a double (1e400 would be stored as null)',
+      JSON.stringify(event(3004)).replace('"payload":{', '"payload":{"big":1e400,'),
+      'application/json',
+      422,
+      'AGG_ERR_VALIDATION',
+    ],
     [
       'a broken NDJSON line',
       `${JSON.stringify(event(3000))}\n{oops\n`,

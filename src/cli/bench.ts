@@ -23,6 +23,8 @@ export const benchUsage = `Usage: aggregator bench [options]
   --topics N          distinct topics                      [5]
   --sync full|normal  fsync policy of the fresh server     [full]
   --serve-arg ARG     extra argument for the fresh server (repeatable)
+  --key KEY           publish key for --url (Authorization: Bearer) [PUBLISH_KEY]
+  --read-key KEY      read key for /stats of --url          [READ_KEY]
   --json              print one JSON line
 `;
 
@@ -34,13 +36,14 @@ interface Stats {
   cpu: { user_seconds: number; system_seconds: number };
 }
 
-async function stats(url: string): Promise<Stats> {
-  const res = await request(new URL('/stats', url));
+async function stats(url: string, readKey: string | undefined): Promise<Stats> {
+  const headers = readKey ? { authorization: `Bearer ${readKey}` } : {};
+  const res = await request(new URL('/stats', url), { headers });
   if (res.statusCode !== 200) throw new Error(`GET /stats answered ${res.statusCode}`);
   return (await res.body.json()) as Stats;
 }
 
-export async function bench(argv: readonly string[], _env: NodeJS.ProcessEnv): Promise<number> {
+export async function bench(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
   const { values } = parseArgs({
     args: [...argv],
     strict: true,
@@ -51,8 +54,11 @@ export async function bench(argv: readonly string[], _env: NodeJS.ProcessEnv): P
       concurrency: { type: 'string', default: '16' },
       sync: { type: 'string', default: 'full' },
       'serve-arg': { type: 'string', multiple: true, default: [] },
+      'read-key': { type: 'string' },
     },
   });
+  const key = values.key ?? env.PUBLISH_KEY;
+  const readKey = values['read-key'] ?? env.READ_KEY;
   const plan = planFrom(values);
   let server: ServerProcess | undefined;
   let dataDir: string | undefined;
@@ -65,14 +71,15 @@ export async function bench(argv: readonly string[], _env: NodeJS.ProcessEnv): P
   try {
     // Bodies are built before the clock starts, so the load generator spends its CPU on sending.
     const bodies = Array.from({ length: plan.batches }, (_, k) => plan.body(k));
-    const before = await stats(url);
+    const before = await stats(url, readKey);
     const report = await send({
       url,
       concurrency: number(values, 'concurrency'),
       batches: plan.batches,
       body: (k) => bodies[k],
+      headers: key ? { authorization: `Bearer ${key}` } : {},
     });
-    const after = await stats(url);
+    const after = await stats(url, readKey);
 
     const unique = after.unique_processed - before.unique_processed;
     const received = after.received - before.received;

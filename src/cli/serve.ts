@@ -3,8 +3,9 @@
  * listen; on SIGTERM/SIGINT stop accepting, drain and commit what is queued,
  * close the store, exit 0. A second signal exits at once with 1.
  */
-import { pino } from 'pino';
-import { loadConfig } from '../config/config.js';
+import { type Logger, pino } from 'pino';
+import { type Config, loadConfig } from '../config/config.js';
+import type { RouteAccess } from '../http/access.js';
 import { buildApp } from '../http/app.js';
 import { Writer } from '../ingest/writer.js';
 import { openStore } from '../store/open-store.js';
@@ -23,6 +24,8 @@ export async function serve(argv: readonly string[], env: NodeJS.ProcessEnv): Pr
   logger.info(
     `loaded state: ${n(state.unique_processed)} unique events in ${n(state.topics.length)} topics from ${store.location}`,
   );
+
+  logAccess(logger, config, app.accessTable);
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -46,4 +49,27 @@ export async function serve(argv: readonly string[], env: NodeJS.ProcessEnv): Pr
 
   const url = await app.listen({ host: config.host, port: config.port });
   logger.info({ url, store: config.store, sync: config.sync }, `listening on ${url}`);
+}
+
+/** Says at startup who may do what; an open kind is a warning (SPEC: "says so in its startup log"). */
+function logAccess(logger: Logger, config: Config, routes: readonly RouteAccess[]): void {
+  const { publishKeys, readKeys } = config.access;
+  if (publishKeys.length === 0 && readKeys.length === 0) {
+    logger.warn(
+      'access control is OFF: no --publish-key / --read-key configured, anyone who can reach this port may publish and read',
+    );
+    return;
+  }
+  // Counts only: a key never reaches the log.
+  const open = routes.filter((r) => r.access === 'open' && r.method !== 'HEAD');
+  logger.info(
+    {
+      publish_keys: publishKeys.length,
+      read_keys: readKeys.length,
+      open_routes: open.map((r) => `${r.method} ${r.url}`),
+    },
+    'access control is on: Authorization: Bearer <key> required',
+  );
+  if (publishKeys.length === 0) logger.warn('no --publish-key configured: anyone may publish');
+  if (readKeys.length === 0) logger.warn('no --read-key configured: anyone may read events and stats');
 }

@@ -4,6 +4,8 @@
  * A flag beats its environment variable, which beats the default.
  */
 import { parseArgs } from 'node:util';
+import { keyList, originList } from './access-options.js';
+import { ConfigError } from './config-error.js';
 import { defaultLimits, type Limits } from './limits.js';
 
 export type StoreKind = 'sqlite' | 'postgres';
@@ -22,6 +24,15 @@ export interface Config {
   /** Milliseconds between SSE heartbeat comments on idle /subscribe streams. */
   readonly sseHeartbeatMs: number;
   readonly limits: Limits;
+  /** API keys per kind; a kind with no keys is open (see src/http/access.ts). */
+  readonly access: AccessKeysConfig;
+  /** Origins allowed to call the API from a browser (CORS); empty: CORS off, `*`: any origin. */
+  readonly corsOrigins: readonly string[];
+}
+
+export interface AccessKeysConfig {
+  readonly publishKeys: readonly string[];
+  readonly readKeys: readonly string[];
 }
 
 type Kind = 'string' | 'int' | 'enum';
@@ -99,6 +110,62 @@ export const serveOptions = {
     help: 'events waiting for the writer before 503',
   },
   batchEvents: { flag: 'batch-limit', env: 'BATCH_LIMIT', kind: 'int', help: 'most events per group commit' },
+  publishKey: {
+    flag: 'publish-key',
+    env: 'PUBLISH_KEY',
+    kind: 'string',
+    help: 'keys that may POST /publish, comma-separated (rotation); none: publishing is open',
+  },
+  readKey: {
+    flag: 'read-key',
+    env: 'READ_KEY',
+    kind: 'string',
+    help: 'keys that may read (events, stats, subscribe, metrics), comma-separated; none: reading is open',
+  },
+  corsOrigin: {
+    flag: 'cors-origin',
+    env: 'CORS_ORIGIN',
+    kind: 'string',
+    help: 'browser origins allowed to call the API (comma-separated, or *); none: CORS off',
+  },
+  jsonDepth: { flag: 'max-json-depth', env: 'MAX_JSON_DEPTH', kind: 'int', help: 'deepest payload nesting' },
+  ndjsonLineBytes: {
+    flag: 'max-ndjson-line-bytes',
+    env: 'MAX_NDJSON_LINE_BYTES',
+    kind: 'int',
+    help: 'longest NDJSON line',
+  },
+  requestTimeoutMs: {
+    flag: 'request-timeout-ms',
+    env: 'REQUEST_TIMEOUT_MS',
+    kind: 'int',
+    help: 'the whole request must arrive within this, else 408 (0: no limit)',
+  },
+  headersTimeoutMs: {
+    flag: 'headers-timeout-ms',
+    env: 'HEADERS_TIMEOUT_MS',
+    kind: 'int',
+    help: 'request headers must arrive within this, else 408',
+  },
+  keepAliveTimeoutMs: {
+    flag: 'keep-alive-timeout-ms',
+    env: 'KEEP_ALIVE_TIMEOUT_MS',
+    kind: 'int',
+    help: 'idle keep-alive connections are closed after this',
+  },
+  socketTimeoutMs: {
+    flag: 'socket-timeout-ms',
+    env: 'SOCKET_TIMEOUT_MS',
+    kind: 'int',
+    help: 'a connection with no traffic either way for this long is closed (0: never)',
+  },
+  rateLimit: {
+    flag: 'rate-limit',
+    env: 'RATE_LIMIT',
+    kind: 'int',
+    help: 'requests per client IP per window before 429 (0: off)',
+  },
+  rateWindowMs: { flag: 'rate-window-ms', env: 'RATE_WINDOW_MS', kind: 'int', help: 'the rate limit window' },
 } as const satisfies Record<string, OptionSpec>;
 
 type OptionName = keyof typeof serveOptions;
@@ -115,9 +182,12 @@ export const defaults = {
   // Proxies commonly drop a connection idle for 30-60 s; 15 s stays well under that.
   sseHeartbeatMs: 15_000,
   ...defaultLimits,
+  publishKey: undefined,
+  readKey: undefined,
+  corsOrigin: undefined,
 } as const;
 
-export class ConfigError extends Error {}
+export { ConfigError };
 
 /** Parses `serve` arguments and environment into a Config; throws ConfigError naming the bad option. */
 export function loadConfig(
@@ -173,8 +243,22 @@ export function loadConfig(
     queueEvents: int('queueEvents', defaults.queueEvents),
     batchEvents: Math.max(1, int('batchEvents', defaults.batchEvents)),
     maxSubscribers: int('maxSubscribers', defaults.maxSubscribers),
+    jsonDepth: Math.max(1, int('jsonDepth', defaults.jsonDepth)),
+    ndjsonLineBytes: int('ndjsonLineBytes', defaults.ndjsonLineBytes),
+    requestTimeoutMs: int('requestTimeoutMs', defaults.requestTimeoutMs),
+    headersTimeoutMs: Math.max(1, int('headersTimeoutMs', defaults.headersTimeoutMs)),
+    keepAliveTimeoutMs: Math.max(1, int('keepAliveTimeoutMs', defaults.keepAliveTimeoutMs)),
+    socketTimeoutMs: int('socketTimeoutMs', defaults.socketTimeoutMs),
+    rateLimit: int('rateLimit', defaults.rateLimit),
+    rateWindowMs: Math.max(1, int('rateWindowMs', defaults.rateWindowMs)),
     errorDetails: defaults.errorDetails,
   });
+  // Node refuses a headers timeout longer than the request timeout (it could never fire).
+  if (limits.requestTimeoutMs > 0 && limits.headersTimeoutMs > limits.requestTimeoutMs) {
+    throw new ConfigError(
+      `--headers-timeout-ms (${limits.headersTimeoutMs}) must not exceed --request-timeout-ms (${limits.requestTimeoutMs})`,
+    );
+  }
 
   return Object.freeze({
     host: str('host', defaults.host),
@@ -187,15 +271,24 @@ export function loadConfig(
     logLevel: oneOf('logLevel', defaults.logLevel),
     sseHeartbeatMs: Math.max(1, int('sseHeartbeatMs', defaults.sseHeartbeatMs)),
     limits,
+    access: Object.freeze({
+      publishKeys: keyList(raw('publishKey'), '--publish-key / PUBLISH_KEY'),
+      readKeys: keyList(raw('readKey'), '--read-key / READ_KEY'),
+    }),
+    corsOrigins: originList(raw('corsOrigin'), '--cors-origin / CORS_ORIGIN'),
   });
 }
 
 /** `--help` text for `aggregator serve`, generated from the option table. */
 export function serveHelp(): string {
-  const rows = (Object.entries(serveOptions) as [OptionName, OptionSpec][]).map(([name, o]) => {
+  const options = Object.entries(serveOptions) as [OptionName, OptionSpec][];
+  const flagWidth = Math.max(...options.map(([, o]) => o.flag.length + 2));
+  const envWidth = Math.max(...options.map(([, o]) => o.env.length));
+  const rows = options.map(([name, o]) => {
     const def = defaults[name];
     const choice = o.values ? ` (${o.values.join('|')})` : '';
-    return `  --${o.flag.padEnd(18)} ${o.env.padEnd(22)} ${o.help}${choice}${def === undefined ? '' : ` [${def}]`}`;
+    return `  ${`--${o.flag}`.padEnd(flagWidth)} ${o.env.padEnd(envWidth)} ${o.help}${choice}${def === undefined ? '' : ` [${def}]`}`;
   });
-  return `Usage: aggregator serve [options]\n\n  flag                 environment            meaning [default]\n${rows.join('\n')}\n`;
+  const head = `  ${'flag'.padEnd(flagWidth)} ${'environment'.padEnd(envWidth)} meaning [default]`;
+  return `Usage: aggregator serve [options]\n\n${head}\n${rows.join('\n')}\n`;
 }

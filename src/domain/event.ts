@@ -37,8 +37,15 @@ export interface StoredEvent {
   readonly received_at: number;
 }
 
-/** Printable characters only: no C0/C1 control characters, no DEL. */
-const noControlChars = '^[^\\p{Cc}]+$';
+/**
+ * Printable characters only: no C0/C1 control characters, no DEL, and no
+ * unpaired UTF-16 surrogate (\p{Cs}). A lone surrogate cannot be stored as
+ * UTF-8: SQLite would keep U+FFFD instead, so the stored key would differ
+ * from the one sent and every redelivery would be stored again.
+ */
+const noControlChars = '^[^\\p{Cc}\\p{Cs}]+$';
+/** Well-formed Unicode (no unpaired surrogate), for the same reason. */
+const wellFormed = '^[^\\p{Cs}]+$';
 
 export const eventSchema = {
   $id: 'Event',
@@ -50,7 +57,7 @@ export const eventSchema = {
     event_id: { type: 'string', minLength: 1, maxLength: 255, pattern: noControlChars },
     // RFC 3339 date-time; ajv-formats checks that the zone is present and the date real.
     timestamp: { type: 'string', format: 'date-time', maxLength: 64 },
-    source: { type: 'string', minLength: 1, maxLength: 255 },
+    source: { type: 'string', minLength: 1, maxLength: 255, pattern: wellFormed },
     payload: { type: 'object', description: 'Any JSON object, at most 64 KiB serialised (configurable).' },
   },
   example: {

@@ -11,16 +11,22 @@ import type { Config } from '../config/config.js';
 import type { Writer } from '../ingest/writer.js';
 import { Hub } from '../live/hub.js';
 import type { EventStore } from '../store/event-store.js';
+import accessPlugin from './access.js';
+import { registerCors } from './cors.js';
+import drainingPlugin from './draining.js';
 import { registerErrorHandling } from './errors.js';
 import metricsPlugin from './plugins/metrics.js';
 import openApiPlugin from './plugins/openapi.js';
 import ssePlugin from './plugins/sse.js';
+import { registerRateLimit } from './rate-limit.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { eventsRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { publishRoutes } from './routes/publish.js';
 import { statsRoutes } from './routes/stats.js';
 import { subscribeRoutes } from './routes/subscribe.js';
+import securityHeaders from './security-headers.js';
+import { slowClientOptions } from './slow-clients.js';
 
 const { version } = createRequire(import.meta.url)('../../../package.json') as { version: string };
 
@@ -41,11 +47,23 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // Per-request logs would dominate the hot path; errors are logged by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, allErrors: true } },
+    ...slowClientOptions(deps.config.limits),
+    // draining.ts answers during shutdown instead, in the JSON error format.
+    return503OnClosing: false,
   }) as unknown as FastifyInstance;
 
   registerErrorHandling(app);
 
-  // Cross-cutting plugins before the routes: OpenAPI collects routes as they are added
+  // Cross-cutting, in the order their onRequest hooks must run: headers on every answer,
+  // refuse during shutdown, CORS preflights (they carry no key), rate limit (also
+  // limits key guessing), then access control, before any body is read.
+  await app.register(securityHeaders);
+  await app.register(drainingPlugin);
+  await registerCors(app, deps.config.corsOrigins);
+  await registerRateLimit(app, deps.config.limits);
+  await app.register(accessPlugin, deps.config.access);
+
+  // Then the plugins that see every route: OpenAPI collects routes as they are added
   // (so it goes first, to see /metrics too), metrics times every route.
   const hub = await Hub.start(deps.writer, deps.store);
   await app.register(openApiPlugin, { version });

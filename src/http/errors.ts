@@ -5,7 +5,7 @@
  * A 5xx never carries internal detail (no stack, no SQL); the log has it.
  */
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { MalformedJsonError } from '../ingest/json-body.js';
+import { LineTooLongError, MalformedJsonError } from '../ingest/json-body.js';
 import { BadBatchError, InvalidEventsError, TooManyEventsError } from '../ingest/validate.js';
 import { OverloadedError, ShuttingDownError } from '../ingest/writer.js';
 import { StorageFullError, StoreUnavailableError } from '../store/event-store.js';
@@ -22,6 +22,7 @@ export const errorStatus = {
   AGG_ERR_UNSUPPORTED_MEDIA_TYPE: 415,
   AGG_ERR_VALIDATION: 422,
   AGG_ERR_RATE_LIMITED: 429,
+  AGG_ERR_HEADERS_TOO_LARGE: 431,
   AGG_ERR_INTERNAL: 500,
   AGG_ERR_OVERLOADED: 503,
   AGG_ERR_SHUTTING_DOWN: 503,
@@ -67,6 +68,7 @@ export function toHttpError(err: unknown): HttpError {
   if (err instanceof MalformedJsonError)
     return new HttpError('AGG_ERR_BAD_JSON', `malformed JSON: ${err.message}`);
   if (err instanceof TooManyEventsError) return new HttpError('AGG_ERR_TOO_LARGE', err.message);
+  if (err instanceof LineTooLongError) return new HttpError('AGG_ERR_TOO_LARGE', err.message);
   if (err instanceof OverloadedError)
     return new HttpError('AGG_ERR_OVERLOADED', err.message, undefined, retryAfter);
   if (err instanceof ShuttingDownError) {

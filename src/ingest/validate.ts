@@ -9,6 +9,7 @@ import addFormatsModule from 'ajv-formats';
 import type { Limits } from '../config/limits.js';
 import { type Event, eventSchema, type PreparedEvent } from '../domain/event.js';
 import { bodyFingerprint } from '../domain/fingerprint.js';
+import { nestsDeeperThan } from './json-depth.js';
 
 // ajv-formats ships CommonJS with a default export; under NodeNext it arrives wrapped.
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
@@ -82,17 +83,12 @@ export function prepareEvents(list: readonly unknown[], limits: Limits): Prepare
       }
       continue;
     }
-    const payload = JSON.stringify(e.payload);
-    // byteLength is O(n); a string this short cannot exceed the limit even at 3 bytes per UTF-16 unit.
-    if (payload.length * 3 > limits.payloadBytes && Buffer.byteLength(payload) > limits.payloadBytes) {
+    const payload = serialise(e.payload);
+    const problem = payloadProblem(e.payload, payload, limits);
+    if (problem !== undefined) {
       invalid++;
-      if (details.length < limits.errorDetails) {
-        details.push({
-          index: i,
-          field: 'payload',
-          message: `must be at most ${limits.payloadBytes} bytes serialised`,
-        });
-      }
+      if (details.length < limits.errorDetails)
+        details.push({ index: i, field: 'payload', message: problem });
       continue;
     }
     if (invalid === 0) {
@@ -101,8 +97,8 @@ export function prepareEvents(list: readonly unknown[], limits: Limits): Prepare
         event_id: e.event_id,
         timestamp: e.timestamp,
         source: e.source,
-        payload,
-        fingerprint: bodyFingerprint(e.timestamp, e.source, payload),
+        payload: payload as string,
+        fingerprint: bodyFingerprint(e.timestamp, e.source, payload as string),
       };
     }
   }
@@ -110,9 +106,49 @@ export function prepareEvents(list: readonly unknown[], limits: Limits): Prepare
   return prepared;
 }
 
+/** JSON text of a payload; undefined when it nests too deep to serialise (the stack ran out). */
+function serialise(payload: object): string | undefined {
+  try {
+    return JSON.stringify(payload);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Why a payload (valid as an object) cannot be stored, or undefined when it can. */
+function payloadProblem(value: object, text: string | undefined, limits: Limits): string | undefined {
+  const depthMessage = `must nest at most ${limits.jsonDepth} levels deep`;
+  if (text === undefined) return depthMessage;
+  // byteLength is O(n); a string this short cannot exceed the limit even at 3 bytes per UTF-16 unit.
+  if (text.length * 3 > limits.payloadBytes && Buffer.byteLength(text) > limits.payloadBytes) {
+    return `must be at most ${limits.payloadBytes} bytes serialised`;
+  }
+  if (nestsDeeperThan(text, limits.jsonDepth)) return depthMessage;
+  // JSON.stringify writes a number too large for a double (1e400 parses as Infinity) as null:
+  // storing that would silently change the event. Only text containing `null` needs a look.
+  if (text.includes('null') && hasNonFiniteNumber(value)) {
+    return 'numbers must be finite (at most about ±1.8e308)';
+  }
+  return undefined;
+}
+
+/** Walks a parsed JSON value without recursion (its depth is already bounded, but cheaply so). */
+function hasNonFiniteNumber(value: unknown): boolean {
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v === 'number') {
+      if (!Number.isFinite(v)) return true;
+    } else if (typeof v === 'object' && v !== null) {
+      for (const child of Object.values(v)) stack.push(child);
+    }
+  }
+  return false;
+}
+
 const friendly: Record<string, string> = {
   format: 'must be an RFC 3339 date-time with a zone and a real date, e.g. 2026-11-25T10:00:00Z',
-  pattern: 'must not contain control characters',
+  pattern: 'must not contain control characters or unpaired UTF-16 surrogates',
 };
 
 function describe(index: number, err: ErrorObject): FieldError {
@@ -123,9 +159,10 @@ function describe(index: number, err: ErrorObject): FieldError {
     return { index, field: String(err.params.additionalProperty), message: 'is not a field of an event' };
   }
   const field = err.instancePath === '' ? 'event' : err.instancePath.slice(1).replaceAll('/', '.');
-  const message =
-    err.instancePath === ''
-      ? 'must be a JSON object'
-      : (friendly[err.keyword] ?? err.message ?? 'is invalid');
-  return { index, field, message };
+  if (err.instancePath === '') return { index, field, message: 'must be a JSON object' };
+  // `source` may hold control characters; its pattern only refuses unpaired surrogates.
+  if (err.keyword === 'pattern' && field === 'source') {
+    return { index, field, message: 'must not contain unpaired UTF-16 surrogates' };
+  }
+  return { index, field, message: friendly[err.keyword] ?? err.message ?? 'is invalid' };
 }

@@ -17,8 +17,8 @@
  *   transaction as the rows, so it survives kill -9 consistent with them.
  */
 import { randomInt } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, statfsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import Database, { type Statement } from 'better-sqlite3';
 import type { PreparedEvent, StoredEvent } from '../domain/event.js';
 import { keyHash, sameBody } from '../domain/fingerprint.js';
@@ -264,7 +264,7 @@ export class SqliteStore implements EventStore {
     } catch (err) {
       this.#lastSeq = before;
       this.#keys.rolledBack();
-      throw translate(err);
+      throw translate(err, this.location);
     }
   }
 
@@ -283,7 +283,7 @@ export class SqliteStore implements EventStore {
       return this.#keys.maintain();
     } catch (err) {
       // Index maintenance is redone later; the events it covers are durable already.
-      throw translate(err);
+      throw translate(err, this.location);
     }
   }
 
@@ -304,13 +304,31 @@ export class SqliteStore implements EventStore {
   }
 }
 
-/** SQLite's result codes → the store's faults; anything else is a bug and stays as it is. */
-export function translate(err: unknown): unknown {
+/**
+ * SQLite's result codes → the store's faults; anything else is a bug and stays as it is.
+ * A full disk is SQLITE_FULL when a write() fails, but an I/O error where the disk ran out
+ * while SQLite grew its WAL index or synced (SQLITE_IOERR_SHMSIZE, _FSYNC, …); better-sqlite3
+ * does not pass errno on, so an I/O error with (almost) no space left counts as a full disk.
+ */
+export function translate(err: unknown, databasePath?: string): unknown {
   const code = (err as { code?: unknown }).code;
   if (typeof code !== 'string') return err;
   if (code === 'SQLITE_FULL') return new StorageFullError(err);
+  if (code.startsWith('SQLITE_IOERR') && databasePath !== undefined && outOfSpace(dirname(databasePath))) {
+    return new StorageFullError(err);
+  }
   if (code.startsWith('SQLITE_IOERR') || code === 'SQLITE_BUSY' || code === 'SQLITE_CANTOPEN') {
     return new StoreUnavailableError(err);
   }
   return err;
+}
+
+/** Less free space left than one large commit needs; false when the file system cannot say. */
+function outOfSpace(dir: string): boolean {
+  try {
+    const fs = statfsSync(dir);
+    return fs.bavail * fs.bsize < 4 * 1024 * 1024;
+  } catch {
+    return false;
+  }
 }

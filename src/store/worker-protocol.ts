@@ -33,10 +33,13 @@ export function decodeOutcomes(bytes: Uint8Array): Outcome[] {
 }
 
 export function serializeError(err: unknown): SerializedError {
-  const code = (err as { cause?: { code?: string } }).cause?.code ?? (err as { code?: string }).code;
+  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+  const code = cause?.code ?? (err as { code?: string }).code;
   const kind =
     err instanceof StorageFullError ? 'full' : err instanceof StoreUnavailableError ? 'unavailable' : 'other';
-  return { kind, message: (err as Error).message ?? String(err), ...(code ? { code } : {}) };
+  // For a store fault the kind says how to answer; the log needs SQLite's own words (the cause).
+  const message = (kind !== 'other' ? cause?.message : undefined) ?? (err as Error).message ?? String(err);
+  return { kind, message, ...(code ? { code } : {}) };
 }
 
 export function deserializeError(e: SerializedError): Error {

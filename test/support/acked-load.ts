@@ -9,6 +9,9 @@ import type { LoadPlan } from '../../src/loadgen/load-plan.js';
 export interface AckedLoad {
   readonly plan: LoadPlan;
   readonly acked: Set<number>;
+  /** How many answers had each status, and the `error` codes of the non-200 ones. */
+  readonly statuses: Map<number, number>;
+  readonly errorCodes: Set<string>;
   /** Resolves when every client has stopped (the plan ran out or the server went away). */
   readonly done: Promise<void>;
   /** Resolves once `n` batches are acknowledged. */
@@ -18,6 +21,8 @@ export interface AckedLoad {
 export function runAckedLoad(url: string, plan: LoadPlan, clients: number): AckedLoad {
   const pool = new Pool(url, { connections: clients });
   const acked = new Set<number>();
+  const statuses = new Map<number, number>();
+  const errorCodes = new Set<string>();
   const waiters: { n: number; resolve: () => void }[] = [];
   let next = 0;
   let failures = 0;
@@ -32,7 +37,9 @@ export function runAckedLoad(url: string, plan: LoadPlan, clients: number): Acke
           headers: { 'content-type': 'application/json' },
           body: plan.body(k),
         });
-        await res.body.text();
+        const text = await res.body.text();
+        statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1);
+        if (res.statusCode !== 200) errorCodes.add(errorCodeOf(text));
         if (res.statusCode === 200) {
           acked.add(k);
           for (const w of waiters) if (acked.size >= w.n) w.resolve();
@@ -46,6 +53,8 @@ export function runAckedLoad(url: string, plan: LoadPlan, clients: number): Acke
   return {
     plan,
     acked,
+    statuses,
+    errorCodes,
     done,
     ackedAtLeast: (n) =>
       new Promise((resolve) => {
@@ -53,6 +62,14 @@ export function runAckedLoad(url: string, plan: LoadPlan, clients: number): Acke
         else waiters.push({ n, resolve });
       }),
   };
+}
+
+function errorCodeOf(body: string): string {
+  try {
+    return String(JSON.parse(body).error);
+  } catch {
+    return `unparseable: ${body.slice(0, 80)}`;
+  }
 }
 
 /** The dedup keys of the events a set of batches carried. */

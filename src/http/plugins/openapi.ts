@@ -39,11 +39,19 @@ async function openApiPlugin(app: FastifyInstance, options: OpenApiOptions): Pro
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
   });
 
-  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: true } });
+  // The API description carries no data: /docs and /openapi.json are open, so a browser
+  // (which cannot send a Bearer header for a page) can read them when a read key is set.
+  await app.register(async (docs) => {
+    docs.addHook('onRoute', (route) => {
+      route.config = { ...route.config, access: 'open' };
+    });
+    await docs.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: true } });
+  });
 
   app.get(
     '/openapi.json',
     {
+      config: { access: 'open' },
       schema: {
         summary: 'This API description (OpenAPI 3)',
         tags: ['operations'],

@@ -3,9 +3,10 @@
  * package (uPlot from node_modules), never from a CDN. A fixed list of files
  * read once at start: no path from the URL ever reaches the file system.
  *
- * The page is sent with a strict Content-Security-Policy (scripts, styles
- * and connections from this origin only; no inline code, no eval), so a
- * payload that somehow became markup still could not run.
+ * The page is sent with the strict page Content-Security-Policy of
+ * security-headers.ts (scripts, styles and connections from this origin only;
+ * no inline code, no eval), so a payload that somehow became markup still
+ * could not run.
  */
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -35,17 +36,6 @@ const assets = [
   },
 ];
 
-export const dashboardCsp = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "connect-src 'self'",
-  "img-src 'self' data:",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
-
 export async function dashboardRoutes(app: FastifyInstance): Promise<void> {
   for (const asset of assets) {
     const body = await readFile(asset.file);
@@ -53,6 +43,9 @@ export async function dashboardRoutes(app: FastifyInstance): Promise<void> {
     app.get(
       asset.url,
       {
+        // The page and its assets carry no data: open, so a browser can load them; the data
+        // endpoints they call need the read key (sent by api.js from `#key=`).
+        config: { access: 'open' },
         schema: page
           ? {
               summary: 'Dashboard (HTML)',
@@ -65,12 +58,8 @@ export async function dashboardRoutes(app: FastifyInstance): Promise<void> {
           : { hide: true },
       },
       async (_request, reply) => {
-        reply
-          .type(asset.type)
-          .header('x-content-type-options', 'nosniff')
-          .header('cache-control', 'no-cache');
-        if (page)
-          reply.header('content-security-policy', dashboardCsp).header('referrer-policy', 'no-referrer');
+        // Content-Security-Policy, nosniff and the rest come from security-headers.ts (HTML gets the page policy).
+        reply.type(asset.type).header('cache-control', 'no-cache');
         return body;
       },
     );

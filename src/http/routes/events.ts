@@ -47,6 +47,7 @@ export async function eventsRoutes(app: FastifyInstance, deps: AppDeps): Promise
   app.get<{ Querystring: EventsQuery }>(
     '/events',
     {
+      config: { access: 'read' },
       schema: {
         summary: 'Stored events in commit order',
         description:

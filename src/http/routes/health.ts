@@ -7,9 +7,12 @@ import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../app.js';
 
 export async function healthRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
+  // Both stay open: load balancers and orchestrators probe them without credentials,
+  // and they reveal nothing but up/ready.
   app.get(
     '/healthz',
     {
+      config: { access: 'open' },
       schema: {
         summary: 'Liveness',
         description: 'The process is up. Never touches the store; always open.',
@@ -35,7 +38,7 @@ export async function healthRoutes(app: FastifyInstance, deps: AppDeps): Promise
     response: { 200: readiness, 503: readiness },
   };
 
-  app.get('/readyz', { schema: readySchema }, async (_request, reply) => {
+  app.get('/readyz', { config: { access: 'open' }, schema: readySchema }, async (_request, reply) => {
     let store = 'ok';
     try {
       await deps.store.ping();

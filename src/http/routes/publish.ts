@@ -74,12 +74,13 @@ export async function publishRoutes(app: FastifyInstance, deps: AppDeps): Promis
   app.addContentTypeParser(
     'application/json',
     { parseAs: 'string' },
-    async (_request: FastifyRequest, body: string | Buffer) => parseJson(body as string),
+    async (_request: FastifyRequest, body: string | Buffer) => parseJson(body as string, deps.config.limits),
   );
   app.addContentTypeParser(
     ndjsonTypes,
     { parseAs: 'string' },
-    async (_request: FastifyRequest, body: string | Buffer) => parseNdjson(body as string),
+    async (_request: FastifyRequest, body: string | Buffer) =>
+      parseNdjson(body as string, deps.config.limits),
   );
 
   // Every refused delivery is counted (lifetime `rejected`): the events of an invalid
@@ -94,6 +95,7 @@ export async function publishRoutes(app: FastifyInstance, deps: AppDeps): Promis
   app.post(
     '/publish',
     {
+      config: { access: 'publish' },
       schema: {
         summary: 'Publish events (at least once in, exactly once stored)',
         description:

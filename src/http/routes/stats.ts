@@ -41,7 +41,7 @@ export async function statsRoutes(app: FastifyInstance, deps: AppDeps): Promise<
   };
   // The schema documents; JSON.stringify serialises, so no field is ever dropped by a stale schema.
   const serializerCompiler = () => (data: unknown) => JSON.stringify(data);
-  app.get('/stats', { schema, serializerCompiler }, async () => {
+  app.get('/stats', { config: { access: 'read' }, schema, serializerCompiler }, async () => {
     const s = await deps.store.stats();
     const now = deps.clock();
     const perTopic: Record<string, object> = {};

@@ -1,0 +1,23 @@
+/**
+ * CORS: off unless origins are configured (`--cors-origin`). Browsers then may
+ * call the API from those origins with a Bearer key; no cookies are used, so
+ * credentials stay off (and `*` is safe to allow for a public read API).
+ * Registered before access control: a preflight carries no Authorization
+ * header and is answered by @fastify/cors in its own onRequest hook.
+ * @see https://fetch.spec.whatwg.org/#http-cors-protocol
+ */
+import cors from '@fastify/cors';
+import type { FastifyInstance } from 'fastify';
+
+export async function registerCors(app: FastifyInstance, origins: readonly string[]): Promise<void> {
+  if (origins.length === 0) return;
+  await app.register(cors, {
+    origin: origins.includes('*') ? '*' : [...origins],
+    methods: ['GET', 'HEAD', 'POST'],
+    allowedHeaders: ['authorization', 'content-type', 'last-event-id'],
+    // Pagination, retry advice and the auth challenge must be readable by the calling page.
+    exposedHeaders: ['link', 'retry-after', 'www-authenticate'],
+    credentials: false,
+    maxAge: 600,
+  });
+}
