@@ -14,6 +14,10 @@ export async function serve(argv: readonly string[], env: NodeJS.ProcessEnv): Pr
   const config = loadConfig(argv, env);
   const logger = pino({ level: config.logLevel, base: { pid: process.pid } });
   const store = await openStore(config);
+  store.onFatal?.((err) => {
+    logger.fatal({ err }, 'the store broke beyond recovery; exiting so a supervisor restarts the aggregator');
+    process.exit(1);
+  });
   const inline = config.store === 'sqlite' && config.sqliteWriter === 'inline';
   const writer = new Writer(store, { ...config.limits, splitAbove: inline ? undefined : 32 });
   const startedAt = Date.now();

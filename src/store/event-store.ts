@@ -68,6 +68,8 @@ export interface EventStore {
    * Local commits are announced by the writer, not here.
    */
   watch?(listener: (lastSeq: number) => void): () => void;
+  /** Optional: calls `listener` when the store broke beyond recovery (its writer thread died). */
+  onFatal?(listener: (err: Error) => void): void;
   close(): Promise<void>;
 }
 

@@ -34,6 +34,8 @@ export class ThreadedSqliteStore implements EventStore {
   readonly #pending = new Map<number, Pending>();
   #nextId = 1;
   #dead: Error | undefined;
+  #closing = false;
+  readonly #fatalListeners: ((err: Error) => void)[] = [];
 
   private constructor(worker: Worker, location: string) {
     this.#worker = worker;
@@ -48,9 +50,11 @@ export class ThreadedSqliteStore implements EventStore {
       pending?.resolve(reply);
     });
     const fail = (err: Error) => {
+      if (this.#dead) return;
       this.#dead = err;
       for (const p of this.#pending.values()) p.reject(new StoreUnavailableError(err));
       this.#pending.clear();
+      if (!this.#closing) for (const listener of this.#fatalListeners) listener(err);
     };
     worker.on('error', fail);
     worker.on('exit', (code) => fail(new Error(`the SQLite writer thread exited with code ${code}`)));
@@ -95,7 +99,17 @@ export class ThreadedSqliteStore implements EventStore {
     this.#reader.ping();
   }
 
+  /**
+   * Called if the writer thread dies unexpectedly. Nothing could write again, so
+   * the server exits and lets its supervisor restart it (what was acknowledged is
+   * already durable; what was not gets no answer and is resent by its producer).
+   */
+  onFatal(listener: (err: Error) => void): void {
+    this.#fatalListeners.push(listener);
+  }
+
   async close(): Promise<void> {
+    this.#closing = true;
     if (!this.#dead) {
       await this.#call({ id: this.#nextId++, op: 'close' });
       this.#dead = new Error('the store is closed');
