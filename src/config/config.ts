@@ -3,6 +3,7 @@
  * module that reads `process.env` (it is passed in, so tests pass their own).
  * A flag beats its environment variable, which beats the default.
  */
+import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { defaultLimits, type Limits } from './limits.js';
 
@@ -18,6 +19,17 @@ export interface Config {
   readonly sync: SyncMode;
   readonly logLevel: string;
   readonly limits: Limits;
+  /** Names this process's counter rows in a shared PostgreSQL database (default `hostname:port`). */
+  readonly instanceId: string;
+  /** The JetStream source; undefined when no NATS URL is configured. */
+  readonly nats: NatsConfig | undefined;
+}
+
+export interface NatsConfig {
+  readonly url: string;
+  readonly stream: string;
+  readonly subject: string;
+  readonly durable: string;
 }
 
 type Kind = 'string' | 'int' | 'enum';
@@ -76,6 +88,36 @@ export const serveOptions = {
     help: 'events waiting for the writer before 503',
   },
   batchEvents: { flag: 'batch-limit', env: 'BATCH_LIMIT', kind: 'int', help: 'most events per group commit' },
+  instanceId: {
+    flag: 'instance-id',
+    env: 'INSTANCE_ID',
+    kind: 'string',
+    help: "names this replica's counter rows in PostgreSQL; keep it stable per replica (default hostname:port)",
+  },
+  natsUrl: {
+    flag: 'nats-url',
+    env: 'NATS_URL',
+    kind: 'string',
+    help: 'consume events from NATS JetStream at this URL (off when unset)',
+  },
+  natsStream: {
+    flag: 'nats-stream',
+    env: 'NATS_STREAM',
+    kind: 'string',
+    help: 'JetStream stream to consume',
+  },
+  natsSubject: {
+    flag: 'nats-subject',
+    env: 'NATS_SUBJECT',
+    kind: 'string',
+    help: 'subject filter of the consumer (and of the stream if it is created)',
+  },
+  natsDurable: {
+    flag: 'nats-durable',
+    env: 'NATS_DURABLE',
+    kind: 'string',
+    help: 'durable pull consumer shared by all replicas',
+  },
 } as const satisfies Record<string, OptionSpec>;
 
 type OptionName = keyof typeof serveOptions;
@@ -89,7 +131,15 @@ export const defaults = {
   sync: 'full',
   logLevel: 'info',
   ...defaultLimits,
+  instanceId: undefined,
+  natsUrl: undefined,
+  natsStream: 'EVENTS',
+  natsSubject: 'events.>',
+  natsDurable: 'aggregator',
 } as const;
+
+/** JetStream stream and consumer names: no whitespace, dots, wildcards or path separators. */
+const natsName = /^[A-Za-z0-9_-]{1,64}$/;
 
 export class ConfigError extends Error {}
 
@@ -149,6 +199,9 @@ export function loadConfig(
     errorDetails: defaults.errorDetails,
   });
 
+  const natsUrl = raw('natsUrl') || undefined;
+  const nats = natsUrl === undefined ? undefined : natsConfig(natsUrl, raw);
+
   return Object.freeze({
     host: str('host', defaults.host),
     port,
@@ -158,7 +211,28 @@ export function loadConfig(
     sync: oneOf<SyncMode>('sync', defaults.sync),
     logLevel: oneOf('logLevel', defaults.logLevel),
     limits,
+    instanceId: raw('instanceId') || `${hostname()}:${port}`,
+    nats,
   });
+}
+
+function natsConfig(url: string, raw: (name: OptionName) => string | undefined): NatsConfig {
+  const stream = raw('natsStream') || defaults.natsStream;
+  const durable = raw('natsDurable') || defaults.natsDurable;
+  const subject = raw('natsSubject') || defaults.natsSubject;
+  for (const [name, value] of [
+    ['natsStream', stream],
+    ['natsDurable', durable],
+  ] as const) {
+    if (!natsName.test(value)) {
+      const spec = serveOptions[name];
+      throw new ConfigError(
+        `--${spec.flag} / ${spec.env} must be 1-64 letters, digits, "_" or "-", got "${value}"`,
+      );
+    }
+  }
+  if (/\s/.test(subject)) throw new ConfigError(`--nats-subject / NATS_SUBJECT must not contain spaces`);
+  return Object.freeze({ url, stream, subject, durable });
 }
 
 /** `--help` text for `aggregator serve`, generated from the option table. */

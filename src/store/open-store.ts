@@ -1,6 +1,7 @@
 /** Opens the store the config names. */
 import type { Config } from '../config/config.js';
 import type { EventStore } from './event-store.js';
+import { PostgresStore } from './postgres-store.js';
 import { SqliteStore } from './sqlite-store.js';
 
 export async function openStore(config: Config): Promise<EventStore> {
@@ -8,6 +9,7 @@ export async function openStore(config: Config): Promise<EventStore> {
     case 'sqlite':
       return new SqliteStore({ dataDir: config.dataDir, sync: config.sync });
     case 'postgres':
-      throw new Error('the PostgreSQL store is not built yet');
+      // loadConfig refuses `--store postgres` without a URL.
+      return PostgresStore.open({ url: config.databaseUrl as string, instanceId: config.instanceId });
   }
 }

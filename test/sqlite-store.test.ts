@@ -1,0 +1,11 @@
+/** The store contract on the embedded SQLite store. */
+import { SqliteStore } from '../src/store/sqlite-store.js';
+import { tempDir } from './support/harness.js';
+import { storeContract } from './support/store-contract.js';
+
+storeContract('SqliteStore', {
+  fixture: async (t) => {
+    const dataDir = tempDir(t);
+    return { open: async () => new SqliteStore({ dataDir, sync: 'full' }) };
+  },
+});
