@@ -211,7 +211,8 @@ export function loadConfig(
     sync: oneOf<SyncMode>('sync', defaults.sync),
     logLevel: oneOf('logLevel', defaults.logLevel),
     limits,
-    instanceId: raw('instanceId') || `${hostname()}:${port}`,
+    // Port 0 picks a free port, so two such processes on one host need the pid to differ.
+    instanceId: raw('instanceId') || `${hostname()}:${port === 0 ? `pid-${process.pid}` : port}`,
     nats,
   });
 }

@@ -20,6 +20,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
+import { redactUrl } from '../config/redact-url.js';
 import type { PreparedEvent, StoredEvent } from '../domain/event.js';
 import type { Outcome } from '../domain/outcome.js';
 import type { Batch, EventStore, InsertResult, ListQuery, StoreStats, TopicCounters } from './event-store.js';
@@ -96,7 +97,7 @@ export class PostgresStore implements EventStore {
   #closed = false;
 
   private constructor(options: PostgresStoreOptions) {
-    this.location = redact(options.url);
+    this.location = redactUrl(options.url);
     this.#instanceId = options.instanceId;
     const config: pg.PoolConfig = {
       connectionString: options.url,
@@ -293,17 +294,5 @@ export class PostgresStore implements EventStore {
     } catch (err) {
       throw translatePgError(err);
     }
-  }
-}
-
-/** The URL without its password, for logs. */
-function redact(url: string): string {
-  try {
-    const u = new URL(url);
-    u.password = '';
-    u.username = '';
-    return u.toString();
-  } catch {
-    return 'postgresql';
   }
 }

@@ -16,7 +16,9 @@ export async function healthRoutes(app: FastifyInstance, deps: AppDeps): Promise
     } catch {
       store = 'unreachable';
     }
-    const writer = deps.writer.healthy ? 'ok' : 'failing';
+    // An unhealthy writer gets one empty commit to show it recovered (no traffic may come to show it).
+    const healthy = deps.writer.healthy || (store === 'ok' && (await deps.writer.recheck()));
+    const writer = healthy ? 'ok' : 'failing';
     const ready = store === 'ok' && writer === 'ok';
     reply.code(ready ? 200 : 503);
     return { ready, store, writer };
