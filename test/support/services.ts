@@ -69,6 +69,18 @@ export async function natsGate(): Promise<ServiceGate> {
 
 type After = { after: (fn: () => Promise<void> | void) => void };
 
+/**
+ * Cleanups that run in reverse order of registration (node:test runs `t.after`
+ * hooks first-in first-out): servers stop before the database they use is dropped.
+ */
+export function lifo(t: After): After {
+  const stack: (() => Promise<void> | void)[] = [];
+  t.after(async () => {
+    for (let fn = stack.pop(); fn; fn = stack.pop()) await fn();
+  });
+  return { after: (fn) => void stack.push(fn) };
+}
+
 const suffix = () => randomBytes(5).toString('hex');
 
 /** Runs statements on the admin database (CREATE/DROP DATABASE cannot run in a transaction or pool). */
