@@ -153,6 +153,7 @@ export class PostgresStore implements EventStore {
       throw translatePgError(err);
     } finally {
       // A connection that failed mid-transaction may be half dead: destroy it rather than reuse it.
+      client.off('error', ignore);
       client.release(fault);
     }
   }
@@ -281,11 +282,16 @@ export class PostgresStore implements EventStore {
   }
 
   async #connect(): Promise<pg.PoolClient> {
+    let client: pg.PoolClient;
     try {
-      return await this.#pool.connect();
+      client = await this.#pool.connect();
     } catch (err) {
       throw new StoreUnavailableError(err);
     }
+    // A checked-out connection that dies between two queries emits 'error' with nobody
+    // listening — an uncaught exception. The next query on it fails, and that is reported.
+    client.on('error', ignore);
+    return client;
   }
 
   async #query<R extends pg.QueryResultRow>(text: string, values: unknown[]): Promise<pg.QueryResult<R>> {
@@ -296,3 +302,5 @@ export class PostgresStore implements EventStore {
     }
   }
 }
+
+const ignore = () => {};
