@@ -101,6 +101,20 @@ export interface TestDatabase {
   readonly url: string;
 }
 
+/** Runs one query on a test database, to look behind the service's back. */
+export async function queryDatabase<R extends pg.QueryResultRow>(
+  db: TestDatabase,
+  sql: string,
+): Promise<R[]> {
+  const client = new pg.Client({ connectionString: db.url });
+  await client.connect();
+  try {
+    return (await client.query<R>(sql)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
 /** A new, empty database for this test only, dropped (with its connections) when the test ends. */
 export async function freshDatabase(t: After, gate: ServiceGate): Promise<TestDatabase> {
   gate.require();
