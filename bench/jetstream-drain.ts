@@ -40,7 +40,6 @@ export async function jetstreamDrain(o: DrainOptions): Promise<BenchResult> {
     await jsm.consumers.add(stream, {
       durable_name: 'bench',
       ack_policy: AckPolicy.Explicit,
-      filter_subject: `${subject}.>`,
       max_ack_pending: 20_000,
     });
     const plan = new LoadPlan({ events: o.messages, dupRate: o.dupRate, batch: 1, topics: 5, runId: id });

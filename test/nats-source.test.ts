@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { JetStreamManager } from 'nats';
 import { LoadPlan } from '../src/loadgen/load-plan.js';
+import { ensureConsumer, ensureStream } from '../src/sources/jetstream-setup.js';
 import { allEventsOver, assertInvariant, event } from './support/harness.js';
 import { keyCounts, sharedStats, startReplica, statsOf } from './support/replicas.js';
 import {
@@ -161,4 +162,22 @@ test('JetStream: batch messages commit whole; while the store is down messages a
   stats = await statsOf(server.url);
   assert.deepEqual([stats.received, stats.unique_processed], [7, 5]);
   assert.equal(await server.stop('SIGTERM'), 0, 'a clean stop while consuming');
+});
+
+test('JetStream setup: the consumer filters only when the subject is narrower than the stream', {
+  skip,
+}, async (t) => {
+  const c = lifo(t);
+  const s = await freshStream(c, nats);
+  const whole = { url: '', stream: s.stream, subject: `${s.prefix}.>`, durable: `${s.durable}-whole` };
+  const part = { ...whole, subject: `${s.prefix}.orders.>`, durable: `${s.durable}-part` };
+  assert.equal((await ensureConsumer(s.jsm, whole)).config.filter_subject, undefined);
+  assert.equal((await ensureConsumer(s.jsm, part)).config.filter_subject, `${s.prefix}.orders.>`);
+  // Idempotent, as when several replicas start at once.
+  await Promise.all([ensureConsumer(s.jsm, part), ensureConsumer(s.jsm, part)]);
+  // A missing stream is created with the configured subject.
+  const created = { ...whole, stream: `${s.stream}_NEW`, subject: `${s.prefix}-new.>` };
+  c.after(() => s.jsm.streams.delete(created.stream).then(() => {}));
+  await Promise.all([ensureStream(s.jsm, created), ensureStream(s.jsm, created)]);
+  assert.deepEqual((await s.jsm.streams.info(created.stream)).config.subjects, [`${s.prefix}-new.>`]);
 });

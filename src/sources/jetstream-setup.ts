@@ -39,11 +39,15 @@ export async function ensureConsumer(jsm: JetStreamManager, config: NatsConfig):
   } catch (err) {
     if (!notFound(err)) throw err;
   }
+  const { subjects } = (await jsm.streams.info(config.stream)).config;
+  // A filter that selects the whole stream is left out: nats-server 2.9 takes a much slower
+  // path for a filtered consumer on a stream of several subjects (measured: about 5x; see README).
+  const wholeStream = subjects?.length === 1 && subjects[0] === config.subject;
   return jsm.consumers.add(config.stream, {
     durable_name: config.durable,
     // Explicit: each message is acknowledged on its own, after its commit.
     ack_policy: AckPolicy.Explicit,
-    filter_subject: config.subject,
+    ...(wholeStream ? {} : { filter_subject: config.subject }),
     ack_wait: defaultAckWaitMs * 1_000_000,
     max_ack_pending: defaultMaxAckPending,
     // Unlimited redelivery: a message is never dropped because the store was down.

@@ -175,7 +175,6 @@ export async function freshStream(t: After, gate: ServiceGate, ackWaitMs?: numbe
     await jsm.consumers.add(stream, {
       durable_name: durable,
       ack_policy: AckPolicy.Explicit,
-      filter_subject: `${prefix}.>`,
       ack_wait: ackWaitMs * 1_000_000,
       max_ack_pending: 20_000,
     });
