@@ -28,6 +28,16 @@ import { StoreUnavailableError } from './event-store.js';
 import { translatePgError } from './postgres-faults.js';
 import { decideOutcomes, type StoredBody, tallyByTopic } from './postgres-outcomes.js';
 import { commitChannel, migrate, seqLock } from './postgres-schema.js';
+import {
+  countSql,
+  insertSql,
+  lastSeqSql,
+  listSql,
+  listTopicSql,
+  rejectSql,
+  statsSql,
+  storedSql,
+} from './postgres-statements.js';
 import { type CommitListener, CommitWatcher } from './postgres-watch.js';
 
 export interface PostgresStoreOptions {
@@ -37,45 +47,6 @@ export interface PostgresStoreOptions {
   /** Pooled connections: the writer uses one at a time, reads the others. */
   readonly poolSize?: number;
 }
-
-const insertSql = `
-INSERT INTO agg_events (topic, event_id, "timestamp", source, payload, fingerprint, received_at)
-SELECT t.topic, t.event_id, t.ts, t.source, t.payload, t.fp, $7
-  FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[])
-       WITH ORDINALITY AS t(topic, event_id, ts, source, payload, fp, ord)
- ORDER BY t.ord
-ON CONFLICT (topic, event_id) DO NOTHING
-RETURNING seq, topic, event_id`;
-
-const storedSql = (columns: string) => `
-SELECT e.topic, e.event_id, ${columns}
-  FROM unnest($1::text[], $2::text[]) AS k(topic, event_id)
-  JOIN agg_events e ON e.topic = k.topic AND e.event_id = k.event_id`;
-
-const countSql = `
-INSERT INTO agg_counters (instance_id, topic, received, unique_processed, duplicate_dropped, conflicts)
-SELECT $1, * FROM unnest($2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[])
-ON CONFLICT (instance_id, topic) DO UPDATE SET
-  received = agg_counters.received + excluded.received,
-  unique_processed = agg_counters.unique_processed + excluded.unique_processed,
-  duplicate_dropped = agg_counters.duplicate_dropped + excluded.duplicate_dropped,
-  conflicts = agg_counters.conflicts + excluded.conflicts`;
-
-const rejectSql = `
-INSERT INTO agg_rejected (instance_id, value) VALUES ($1, $2)
-ON CONFLICT (instance_id) DO UPDATE SET value = agg_rejected.value + excluded.value`;
-
-/** One statement, so counters, rejected and last_seq come from one snapshot; topics in byte order like SQLite. */
-const statsSql = `
-SELECT (SELECT coalesce(json_agg(c ORDER BY c.topic COLLATE "C"), '[]')
-          FROM (SELECT topic, sum(received)::bigint AS received, sum(unique_processed)::bigint AS unique_processed,
-                       sum(duplicate_dropped)::bigint AS duplicate_dropped, sum(conflicts)::bigint AS conflicts
-                  FROM agg_counters GROUP BY topic) c) AS topics,
-       (SELECT coalesce(sum(value), 0)::bigint FROM agg_rejected) AS rejected,
-       (SELECT coalesce(max(seq), 0) FROM agg_events) AS last_seq`;
-
-const eventColumns = 'seq, topic, event_id, "timestamp", source, payload, received_at';
-const lastSeqSql = 'SELECT coalesce(max(seq), 0) AS s FROM agg_events';
 
 interface EventRow {
   seq: string;
@@ -250,14 +221,8 @@ export class PostgresStore implements EventStore {
   async list(query: ListQuery): Promise<StoredEvent[]> {
     const { rows } =
       query.topic === undefined
-        ? await this.#query<EventRow>(
-            `SELECT ${eventColumns} FROM agg_events WHERE seq > $1 ORDER BY seq LIMIT $2`,
-            [query.after, query.limit],
-          )
-        : await this.#query<EventRow>(
-            `SELECT ${eventColumns} FROM agg_events WHERE topic = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
-            [query.topic, query.after, query.limit],
-          );
+        ? await this.#query<EventRow>(listSql, [query.after, query.limit])
+        : await this.#query<EventRow>(listTopicSql, [query.topic, query.after, query.limit]);
     return rows.map((r) => ({ ...r, seq: Number(r.seq), received_at: Number(r.received_at) }));
   }
 
