@@ -13,7 +13,12 @@
  */
 import type { PreparedEvent } from '../domain/event.js';
 import type { Outcome } from '../domain/outcome.js';
-import type { EventStore, InsertResult } from '../store/event-store.js';
+import {
+  type EventStore,
+  type InsertResult,
+  StorageFullError,
+  StoreUnavailableError,
+} from '../store/event-store.js';
 
 /** The queue is full; retry later (HTTP 503 + Retry-After). */
 export class OverloadedError extends Error {
@@ -182,11 +187,12 @@ export class Writer {
       this.#rejected += rejected;
       this.#rejectWaiters.push(...rejectWaiters);
       // Nothing of the group was stored. Retry each request alone, so a fault
-      // tied to one request never fails the other requests that shared its transaction.
-      if (jobs.length > 1) {
+      // tied to one request never fails the other requests that shared its transaction —
+      // unless the store itself is failing: retrying alone would only repeat the wait per request.
+      if (jobs.length > 1 && !(err instanceof StoreUnavailableError || err instanceof StorageFullError)) {
         for (const job of jobs) await this.#commit([job]);
       } else {
-        jobs[0]?.reject(err);
+        for (const job of jobs) job.reject(err);
       }
       return false;
     }

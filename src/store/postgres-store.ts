@@ -44,7 +44,7 @@ export interface PostgresStoreOptions {
   readonly url: string;
   /** Names this process's counter rows (`--instance-id`). */
   readonly instanceId: string;
-  /** Pooled connections: the writer uses one at a time, reads the others. */
+  /** Pooled connections for reads; the writer has one of its own. */
   readonly poolSize?: number;
 }
 
@@ -60,7 +60,10 @@ interface EventRow {
 
 export class PostgresStore implements EventStore {
   readonly location: string;
+  /** Reads (stats, list, ping, live subscribers). */
   readonly #pool: pg.Pool;
+  /** The writer's commits, apart from reads, so a burst of readers never delays a commit. */
+  readonly #writePool: pg.Pool;
   readonly #instanceId: string;
   /** Marks this process's NOTIFY payloads, so its watcher skips its own commits. */
   readonly #token = randomUUID();
@@ -85,9 +88,12 @@ export class PostgresStore implements EventStore {
       query_timeout: 35_000,
     };
     this.#pool = new pg.Pool(config);
+    // The writer commits one transaction at a time.
+    this.#writePool = new pg.Pool({ ...config, max: 1 });
     // An idle pooled connection that dies (server restart, pg_terminate_backend) is
     // dropped by the pool; the next query opens a new one. Without a listener it would crash the process.
-    this.#pool.on('error', () => {});
+    this.#pool.on('error', ignore);
+    this.#writePool.on('error', ignore);
     this.#watcher = new CommitWatcher(config, this.#token, () => this.#lastSeq(this.#pool));
   }
 
@@ -102,7 +108,7 @@ export class PostgresStore implements EventStore {
         client.release();
       }
     } catch (err) {
-      await store.#pool.end().catch(() => {});
+      await Promise.all([store.#pool.end(), store.#writePool.end()]).catch(() => {});
       throw new Error(`cannot open PostgreSQL at ${store.location}: ${(err as Error).message}`, {
         cause: err,
       });
@@ -243,13 +249,13 @@ export class PostgresStore implements EventStore {
     if (this.#closed) return;
     this.#closed = true;
     this.#watcher.close();
-    await this.#pool.end();
+    await Promise.all([this.#pool.end(), this.#writePool.end()]);
   }
 
   async #connect(): Promise<pg.PoolClient> {
     let client: pg.PoolClient;
     try {
-      client = await this.#pool.connect();
+      client = await this.#writePool.connect();
     } catch (err) {
       throw new StoreUnavailableError(err);
     }
