@@ -78,7 +78,9 @@ export class PostgresStore implements EventStore {
       max: options.poolSize ?? 8,
       connectionTimeoutMillis: 5_000,
       idleTimeoutMillis: 30_000,
+      // TCP keepalives after 10 s idle: a silently dropped connection (the LISTEN one above all) is noticed.
       keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
       application_name: `pubsub-aggregator ${options.instanceId}`.slice(0, 63),
       // Bounds on a stuck peer or network: a replica that hangs while holding the
       // seq lock loses its session instead of stalling every other replica.
