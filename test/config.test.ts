@@ -50,3 +50,12 @@ test('scale-out options: instance id, and the JetStream source only with a NATS 
   );
   assert.throws(() => loadConfig(['--nats-url', 'nats://n', '--nats-subject', 'a b'], {}), /--nats-subject/);
 });
+
+test('live view options: SSE heartbeat and the subscriber cap', () => {
+  const c = loadConfig([], {});
+  assert.equal(c.sseHeartbeatMs, 15_000);
+  assert.equal(c.limits.maxSubscribers, 1_000);
+  const set = loadConfig(['--sse-heartbeat-ms', '500'], { MAX_SUBSCRIBERS: '3' });
+  assert.equal(set.sseHeartbeatMs, 500);
+  assert.equal(set.limits.maxSubscribers, 3);
+});

@@ -117,3 +117,20 @@ test('reject() resolves once the count is committed (a broker source terminates 
   await Promise.all([writer.reject(1), writer.submit(prepared(0, 1)), writer.reject(3)]);
   assert.equal((await store.stats()).rejected, 6);
 });
+
+test('with splitAbove, a heavy group is split in halves so commits can overlap with parsing', async (t) => {
+  const store = new SqliteStore({ dataDir: tempDir(t), sync: 'full' });
+  t.after(() => store.close());
+  const writer = new Writer(store, { queueEvents: 1000, batchEvents: 1000, splitAbove: 5 });
+  const commits: CommitInfo[] = [];
+  writer.onCommit((c) => commits.push(c));
+  await Promise.all([0, 10, 20, 30].map((from) => writer.submit(prepared(from, 10))));
+  assert.deepEqual(
+    commits.map((c) => c.requests),
+    [2, 1, 1],
+    '40 waiting → a group of ~20, then 20 waiting → ~10, then the last',
+  );
+  // Light load is not split: one small request commits alone, at once.
+  await writer.submit(prepared(100, 3));
+  assert.equal(commits.at(-1)?.events, 3);
+});

@@ -31,6 +31,7 @@ interface Stats {
   unique_processed: number;
   duplicate_dropped: number;
   memory: { peak_rss_bytes: number; rss_bytes: number };
+  cpu: { user_seconds: number; system_seconds: number };
 }
 
 async function stats(url: string): Promise<Stats> {
@@ -84,6 +85,8 @@ export async function bench(argv: readonly string[], _env: NodeJS.ProcessEnv): P
     if (retried === 0 && received !== plan.options.events)
       problems.push(`received ${received}, sent ${plan.options.events}`);
 
+    const cpuSeconds =
+      after.cpu.user_seconds + after.cpu.system_seconds - before.cpu.user_seconds - before.cpu.system_seconds;
     const ms = (q: number) => Number(quantile(report.latenciesMs, q).toFixed(2));
     const result = {
       events: plan.options.events,
@@ -96,6 +99,8 @@ export async function bench(argv: readonly string[], _env: NodeJS.ProcessEnv): P
       requests_per_second: Math.round(report.requests / report.seconds),
       latency_ms: { p50: ms(0.5), p95: ms(0.95), p99: ms(0.99) },
       server_peak_rss_mb: Number((after.memory.peak_rss_bytes / 2 ** 20).toFixed(1)),
+      server_cpu_seconds: Number(cpuSeconds.toFixed(2)),
+      server_cpu_us_per_event: Number(((cpuSeconds * 1e6) / plan.options.events).toFixed(1)),
       retries: report.retries,
       verified: problems.length === 0,
       problems,
@@ -108,7 +113,7 @@ export async function bench(argv: readonly string[], _env: NodeJS.ProcessEnv): P
           `${result.events} events (${plan.duplicates} duplicates), batches of ${result.batch}, ${result.concurrency} connections, sync=${result.sync}`,
           `${result.events_per_second} events/s, ${result.requests_per_second} requests/s in ${result.seconds}s`,
           `latency p50 ${result.latency_ms.p50} ms, p95 ${result.latency_ms.p95} ms, p99 ${result.latency_ms.p99} ms`,
-          `server peak RSS ${result.server_peak_rss_mb} MB; retries ${retried}`,
+          `server peak RSS ${result.server_peak_rss_mb} MB, CPU ${result.server_cpu_seconds} s (${result.server_cpu_us_per_event} µs/event); retries ${retried}`,
           problems.length === 0
             ? 'verified: /stats matches what was sent'
             : `VERIFY FAILED: ${problems.join('; ')}`,

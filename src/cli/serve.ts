@@ -16,7 +16,8 @@ export async function serve(argv: readonly string[], env: NodeJS.ProcessEnv): Pr
   const config = loadConfig(argv, env);
   const logger = pino({ level: config.logLevel, base: { pid: process.pid } });
   const store = await openStore(config);
-  const writer = new Writer(store, config.limits);
+  const inline = config.store === 'sqlite' && config.sqliteWriter === 'inline';
+  const writer = new Writer(store, { ...config.limits, splitAbove: inline ? undefined : 32 });
   const startedAt = Date.now();
   const app = await buildApp({ config, store, writer, logger, clock: Date.now, startedAt });
 

@@ -9,6 +9,7 @@ import { defaultLimits, type Limits } from './limits.js';
 
 export type StoreKind = 'sqlite' | 'postgres';
 export type SyncMode = 'full' | 'normal';
+export type SqliteWriter = 'worker' | 'inline';
 
 export interface Config {
   readonly host: string;
@@ -17,7 +18,10 @@ export interface Config {
   readonly store: StoreKind;
   readonly databaseUrl: string | undefined;
   readonly sync: SyncMode;
+  readonly sqliteWriter: SqliteWriter;
   readonly logLevel: string;
+  /** Milliseconds between SSE heartbeat comments on idle /subscribe streams. */
+  readonly sseHeartbeatMs: number;
   readonly limits: Limits;
   /** Names this process's counter rows in a shared PostgreSQL database (default `hostname:port`). */
   readonly instanceId: string;
@@ -61,12 +65,31 @@ export const serveOptions = {
     values: ['full', 'normal'],
     help: 'SQLite fsync policy: full = fsync every commit (durable); normal = may lose the last commits on power loss (never on kill -9)',
   },
+  sqliteWriter: {
+    flag: 'sqlite-writer',
+    env: 'SQLITE_WRITER',
+    kind: 'enum',
+    values: ['worker', 'inline'],
+    help: 'worker = commit in a writer thread, overlapping HTTP work (faster); inline = on the event loop',
+  },
   logLevel: {
     flag: 'log-level',
     env: 'LOG_LEVEL',
     kind: 'enum',
     values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
     help: 'pino log level',
+  },
+  maxSubscribers: {
+    flag: 'max-subscribers',
+    env: 'MAX_SUBSCRIBERS',
+    kind: 'int',
+    help: 'open /subscribe streams before new ones get 503',
+  },
+  sseHeartbeatMs: {
+    flag: 'sse-heartbeat-ms',
+    env: 'SSE_HEARTBEAT_MS',
+    kind: 'int',
+    help: 'idle /subscribe streams get a heartbeat comment this often (ms)',
   },
   bodyBytes: { flag: 'max-body-bytes', env: 'MAX_BODY_BYTES', kind: 'int', help: 'largest request body' },
   eventsPerRequest: {
@@ -129,7 +152,10 @@ export const defaults = {
   store: 'sqlite',
   databaseUrl: undefined,
   sync: 'full',
+  sqliteWriter: 'worker',
   logLevel: 'info',
+  // Proxies commonly drop a connection idle for 30-60 s; 15 s stays well under that.
+  sseHeartbeatMs: 15_000,
   ...defaultLimits,
   instanceId: undefined,
   natsUrl: undefined,
@@ -196,6 +222,7 @@ export function loadConfig(
     payloadBytes: int('payloadBytes', defaults.payloadBytes),
     queueEvents: int('queueEvents', defaults.queueEvents),
     batchEvents: Math.max(1, int('batchEvents', defaults.batchEvents)),
+    maxSubscribers: int('maxSubscribers', defaults.maxSubscribers),
     errorDetails: defaults.errorDetails,
   });
 
@@ -209,7 +236,9 @@ export function loadConfig(
     store,
     databaseUrl,
     sync: oneOf<SyncMode>('sync', defaults.sync),
+    sqliteWriter: oneOf<SqliteWriter>('sqliteWriter', defaults.sqliteWriter),
     logLevel: oneOf('logLevel', defaults.logLevel),
+    sseHeartbeatMs: Math.max(1, int('sseHeartbeatMs', defaults.sseHeartbeatMs)),
     limits,
     // Port 0 picks a free port, so two such processes on one host need the pid to differ.
     instanceId: raw('instanceId') || `${hostname()}:${port === 0 ? `pid-${process.pid}` : port}`,

@@ -14,6 +14,8 @@ export interface Limits {
   readonly queueEvents: number;
   /** Most events one group commit takes; the rest wait for the next transaction. */
   readonly batchEvents: number;
+  /** Open /subscribe (SSE) streams; one more gets 503 + Retry-After. Each holds a socket and a cursor. */
+  readonly maxSubscribers: number;
   /** Most entries listed in an error's `details` (the rest are counted, not listed). */
   readonly errorDetails: number;
 }
@@ -24,5 +26,6 @@ export const defaultLimits: Limits = Object.freeze({
   payloadBytes: 64 * 1024,
   queueEvents: 100_000,
   batchEvents: 20_000,
+  maxSubscribers: 1_000,
   errorDetails: 100,
 });

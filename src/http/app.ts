@@ -4,16 +4,25 @@
  * and the CLI adds listen(). Closing the app drains the writer, then closes
  * the store: nothing accepted is left uncommitted.
  */
+import { createRequire } from 'node:module';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import type { Writer } from '../ingest/writer.js';
+import { Hub } from '../live/hub.js';
 import type { EventStore } from '../store/event-store.js';
 import { registerErrorHandling } from './errors.js';
+import metricsPlugin from './plugins/metrics.js';
+import openApiPlugin from './plugins/openapi.js';
+import ssePlugin from './plugins/sse.js';
+import { dashboardRoutes } from './routes/dashboard.js';
 import { eventsRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { publishRoutes } from './routes/publish.js';
 import { statsRoutes } from './routes/stats.js';
+import { subscribeRoutes } from './routes/subscribe.js';
+
+const { version } = createRequire(import.meta.url)('../../../package.json') as { version: string };
 
 export interface AppDeps {
   readonly config: Config;
@@ -36,10 +45,22 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   registerErrorHandling(app);
 
+  // Cross-cutting plugins before the routes: OpenAPI collects routes as they are added
+  // (so it goes first, to see /metrics too), metrics times every route.
+  const hub = await Hub.start(deps.writer, deps.store);
+  await app.register(openApiPlugin, { version });
+  await app.register(metricsPlugin, { store: deps.store, writer: deps.writer, hub });
+  await app.register(ssePlugin, { heartbeatMs: deps.config.sseHeartbeatMs });
+
   await app.register(publishRoutes, deps);
   await app.register(eventsRoutes, deps);
   await app.register(statsRoutes, deps);
   await app.register(healthRoutes, deps);
+  await app.register(subscribeRoutes, { ...deps, hub });
+  await app.register(dashboardRoutes);
+
+  // Subscribers wake up and finish before the server waits for in-flight requests.
+  app.addHook('preClose', async () => hub.close());
 
   app.addHook('onClose', async () => {
     await deps.writer.close();

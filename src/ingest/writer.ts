@@ -39,6 +39,12 @@ export interface WriterOptions {
   readonly queueEvents: number;
   /** Most events per transaction. */
   readonly batchEvents: number;
+  /**
+   * When set, a group larger than this takes only about half of what waits
+   * (see #take). Useful only when commits run off the event loop (the SQLite
+   * writer thread, PostgreSQL); leave unset for a store that commits inline.
+   */
+  readonly splitAbove?: number;
 }
 
 export interface CommitInfo {
@@ -156,13 +162,25 @@ export class Writer {
     }
   }
 
-  /** Takes whole jobs, oldest first, up to the batch cap (at least one when any wait). */
+  /**
+   * Takes whole jobs, oldest first (at least one when any wait). At light load
+   * that is everything waiting: one commit, lowest latency. At heavy load it is
+   * about half, so two groups alternate: one commits off the event loop while
+   * the event loop parses the requests that will join the next. Without the
+   * split, closed-loop producers fall into lockstep — all of them wait on the
+   * same commit and nothing arrives to overlap with it.
+   */
   #take(): Job[] {
+    const { batchEvents, splitAbove } = this.#options;
+    const cap =
+      splitAbove === undefined
+        ? batchEvents
+        : Math.min(batchEvents, Math.max(splitAbove, Math.ceil(this.#queuedEvents / 2)));
     let n = 0;
     let count = 0;
     while (count < this.#queue.length) {
       const size = this.#queue[count].events.length;
-      if (count > 0 && n + size > this.#options.batchEvents) break;
+      if (count > 0 && n + size > cap) break;
       n += size;
       count++;
     }

@@ -38,7 +38,8 @@ export class LoadPlan {
   event(index: number): Event {
     return {
       topic: `load.topic-${index % this.options.topics}`,
-      event_id: `${this.options.runId}-${index}`,
+      // Random-looking like a UUIDv4 (a sequential id would flatter any B-tree); the suffix keeps it unique.
+      event_id: `${hash53(`${this.options.runId}/${index}`).toString(16).padStart(14, '0')}-${this.options.runId}-${index}`,
       timestamp: new Date(this.#base + index).toISOString(),
       source: 'aggregator-publish',
       payload: { n: index, amount: (index * 7919) % 100_000, currency: 'EUR', note: 'load test event' },

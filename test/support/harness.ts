@@ -23,7 +23,7 @@ export function removeDir(dir: string): void {
 }
 
 /** A temp dir removed when test `t` ends. */
-export function tempDir(t: { after: (fn: () => void) => void }): string {
+export function tempDir(t: { after: (fn: () => unknown) => void }): string {
   const dir = makeTempDir();
   t.after(() => removeDir(dir));
   return dir;
@@ -80,6 +80,7 @@ export interface StatsBody {
   unique_processed: number;
   duplicate_dropped: number;
   conflicts: number;
+  rejected: number;
   topics: string[];
 }
 

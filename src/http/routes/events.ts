@@ -23,6 +23,20 @@ export const eventsQuerySchema = {
   },
 } as const;
 
+/** A stored event as GET /events and /subscribe return it (documentation; the handler writes JSON text). */
+export const storedEventSchema = {
+  type: 'object',
+  properties: {
+    seq: { type: 'integer', description: 'global commit order, increasing' },
+    topic: { type: 'string' },
+    event_id: { type: 'string' },
+    timestamp: { type: 'string', description: 'as sent, unchanged' },
+    source: { type: 'string' },
+    payload: { type: 'object', additionalProperties: true },
+    received_at: { type: 'string', format: 'date-time', description: 'when it was committed' },
+  },
+} as const;
+
 interface EventsQuery {
   topic?: string;
   after: number;
@@ -32,7 +46,23 @@ interface EventsQuery {
 export async function eventsRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
   app.get<{ Querystring: EventsQuery }>(
     '/events',
-    { schema: { querystring: eventsQuerySchema } },
+    {
+      schema: {
+        summary: 'Stored events in commit order',
+        description:
+          'Each event exactly as first sent, plus `seq` (global commit order) and `received_at`. ' +
+          'Pages with `after` (a seq); a `Link: <...>; rel="next"` header while more remain.',
+        tags: ['events'],
+        querystring: eventsQuerySchema,
+        response: {
+          200: {
+            description: 'stored events, oldest first',
+            type: 'array',
+            items: storedEventSchema,
+          },
+        },
+      },
+    },
     async (request, reply) => {
       const { topic, after, limit } = request.query;
       // One extra row tells whether a next page exists without a second query.

@@ -7,9 +7,35 @@ import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../app.js';
 
 export async function healthRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
-  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get(
+    '/healthz',
+    {
+      schema: {
+        summary: 'Liveness',
+        description: 'The process is up. Never touches the store; always open.',
+        tags: ['operations'],
+        response: { 200: { type: 'object', properties: { status: { type: 'string', enum: ['ok'] } } } },
+      },
+    },
+    async () => ({ status: 'ok' }),
+  );
 
-  app.get('/readyz', async (_request, reply) => {
+  const readiness = {
+    type: 'object',
+    properties: {
+      ready: { type: 'boolean' },
+      store: { type: 'string', enum: ['ok', 'unreachable'] },
+      writer: { type: 'string', enum: ['ok', 'failing'] },
+    },
+  } as const;
+  const readySchema = {
+    summary: 'Readiness',
+    description: 'Ready when the store answers and the writer commits; route traffic only to ready replicas.',
+    tags: ['operations'],
+    response: { 200: readiness, 503: readiness },
+  };
+
+  app.get('/readyz', { schema: readySchema }, async (_request, reply) => {
     let store = 'ok';
     try {
       await deps.store.ping();

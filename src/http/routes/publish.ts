@@ -33,6 +33,41 @@ const refusedAsInvalid = new Set<ErrorCode>([
 
 export const ndjsonTypes = ['application/x-ndjson', 'application/ndjson'];
 
+const event = { $ref: 'Event#' } as const;
+
+/**
+ * The body as OpenAPI documents it, built from the same `eventSchema` the
+ * handler validates with. For documentation only: the route's validator is a
+ * no-op (see `documentedOnly`), because the handler validates with
+ * `prepareEvents`, which names index + field and is all-or-nothing across
+ * JSON and NDJSON alike; validating twice would cost time and answer worse.
+ */
+export const publishBodySchema = {
+  required: true,
+  content: {
+    'application/json': {
+      schema: {
+        oneOf: [
+          event,
+          { type: 'array', items: event, maxItems: 10_000 },
+          {
+            type: 'object',
+            additionalProperties: false,
+            required: ['events'],
+            properties: { events: { type: 'array', items: event, maxItems: 10_000 } },
+          },
+        ],
+      },
+    },
+    'application/x-ndjson': {
+      schema: { type: 'string', description: 'one event (a JSON object) per line' },
+    },
+  },
+} as const;
+
+/** A validator that accepts anything: the schema it is given is for OpenAPI only. */
+const documentedOnly = () => () => true;
+
 export async function publishRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
   // Parsers are scoped to this plugin; a thrown MalformedJsonError becomes a 400 in the error handler.
   app.removeContentTypeParser(['application/json', 'text/plain']);
@@ -56,8 +91,24 @@ export async function publishRoutes(app: FastifyInstance, deps: AppDeps): Promis
     deps.writer.reject(total);
   });
 
-  app.post('/publish', { schema: { response: { 200: publishResponseSchema } } }, async (request) => {
-    const events = prepareEvents(eventList(request.body), deps.config.limits);
-    return summarize(await deps.writer.submit(events));
-  });
+  app.post(
+    '/publish',
+    {
+      schema: {
+        summary: 'Publish events (at least once in, exactly once stored)',
+        description:
+          'One event, an array, `{"events": [...]}`, or NDJSON. Answered only after every event of the ' +
+          'request is committed; all or nothing (one invalid event refuses the whole request, naming ' +
+          'index and field). Duplicates (same topic + event_id) are a success and are listed by index.',
+        tags: ['events'],
+        body: publishBodySchema,
+        response: { 200: publishResponseSchema },
+      },
+      validatorCompiler: documentedOnly,
+    },
+    async (request) => {
+      const events = prepareEvents(eventList(request.body), deps.config.limits);
+      return summarize(await deps.writer.submit(events));
+    },
+  );
 }

@@ -6,13 +6,48 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../app.js';
 
+const count = { type: 'integer' } as const;
+
+/** The documented shape (OpenAPI); `per_topic` and `memory` are open objects. */
+const statsResponseSchema = {
+  description: "lifetime counters (kept in the store) and this process's state",
+  type: 'object',
+  properties: {
+    received: { ...count, description: 'deliveries accepted: unique_processed + duplicate_dropped' },
+    unique_processed: { ...count, description: 'events stored' },
+    duplicate_dropped: { ...count, description: 'duplicate deliveries dropped' },
+    conflicts: { ...count, description: 'duplicates whose body differed from the stored event' },
+    rejected: { ...count, description: 'deliveries refused as invalid (not part of received)' },
+    topics: { type: 'array', items: { type: 'string' }, description: 'sorted' },
+    uptime_seconds: { type: 'number' },
+    started_at: { type: 'string', format: 'date-time' },
+    last_seq: count,
+    queue_depth: count,
+    store: { type: 'string', enum: ['sqlite', 'postgres'] },
+    per_topic: { type: 'object', additionalProperties: { type: 'object' } },
+    memory: { type: 'object', additionalProperties: { type: 'integer' } },
+    received_events: { ...count, description: 'alias of received (original service)' },
+    unique_events: { ...count, description: 'alias of unique_processed (original service)' },
+    duplicates: { ...count, description: 'alias of duplicate_dropped (original service)' },
+  },
+} as const;
+
 export async function statsRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
-  app.get('/stats', async () => {
+  const schema = {
+    summary: 'Lifetime statistics',
+    description: 'Exact lifetime counters: received == unique_processed + duplicate_dropped, always.',
+    tags: ['operations'],
+    response: { 200: statsResponseSchema },
+  };
+  // The schema documents; JSON.stringify serialises, so no field is ever dropped by a stale schema.
+  const serializerCompiler = () => (data: unknown) => JSON.stringify(data);
+  app.get('/stats', { schema, serializerCompiler }, async () => {
     const s = await deps.store.stats();
     const now = deps.clock();
     const perTopic: Record<string, object> = {};
     for (const { topic, ...counters } of s.topics) perTopic[topic] = counters;
     const memory = process.memoryUsage();
+    const cpu = process.cpuUsage();
     return {
       received: s.received,
       unique_processed: s.unique_processed,
@@ -32,6 +67,8 @@ export async function statsRoutes(app: FastifyInstance, deps: AppDeps): Promise<
         peak_rss_bytes: process.resourceUsage().maxRSS * 1024,
         heap_used_bytes: memory.heapUsed,
       },
+      // All threads of the process (the SQLite writer thread included), since it started.
+      cpu: { user_seconds: cpu.user / 1e6, system_seconds: cpu.system / 1e6 },
       // Names of the original Python service, kept as aliases.
       received_events: s.received,
       unique_events: s.unique_processed,

@@ -1,0 +1,116 @@
+/**
+ * GET /subscribe: stored events as Server-Sent Events, in commit order, then
+ * live. Each frame's `id:` is the event's seq and its `data:` the same JSON
+ * object GET /events returns.
+ *
+ * Where to start: the `Last-Event-ID` header wins over `?after=`. That is what
+ * makes EventSource's automatic reconnect correct: the browser reconnects to
+ * the SAME url (still carrying the original `?after=`) and adds the id of the
+ * last event it received, which is where it must continue.
+ * @see https://html.spec.whatwg.org/multipage/server-sent-events.html#reestablish-the-connection
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { follow } from '../../live/follow.js';
+import type { Hub } from '../../live/hub.js';
+import type { AppDeps } from '../app.js';
+import { HttpError } from '../errors.js';
+import { eventsQuerySchema } from './events.js';
+
+/** Events read from the store per step; also the most a slow subscriber holds in memory. */
+const pageSize = 500;
+
+const subscribeQuerySchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    topic: eventsQuerySchema.properties.topic,
+    after: {
+      type: 'integer',
+      minimum: 0,
+      default: 0,
+      description: 'start after this seq (0: from the first stored event); Last-Event-ID wins when sent',
+    },
+  },
+} as const;
+
+interface SubscribeQuery {
+  topic?: string;
+  after: number;
+}
+
+export interface SubscribeDeps extends AppDeps {
+  readonly hub: Hub;
+}
+
+export async function subscribeRoutes(app: FastifyInstance, deps: SubscribeDeps): Promise<void> {
+  if (!app.hasDecorator('sse'))
+    throw new Error('subscribeRoutes needs the aggregator-sse plugin registered first');
+  app.get<{ Querystring: SubscribeQuery }>(
+    '/subscribe',
+    {
+      // A HEAD would open a stream with no body that never ends.
+      exposeHeadRoute: false,
+      schema: {
+        summary: 'Follow stored events live (Server-Sent Events)',
+        description:
+          'Streams stored events in commit order, then new ones as they are committed. Each frame: ' +
+          '`id:` the seq, `data:` the event as in GET /events. Resumes after the `Last-Event-ID` header ' +
+          '(sent by EventSource on reconnect; it wins over `after`). A `: heartbeat` comment is sent ' +
+          'on idle streams. 503 + Retry-After when too many streams are open.',
+        tags: ['events'],
+        querystring: subscribeQuerySchema,
+        headers: {
+          type: 'object',
+          properties: {
+            'last-event-id': { type: 'string', description: 'the seq of the last event received' },
+          },
+        },
+        response: {
+          200: {
+            description: 'an endless text/event-stream',
+            content: { 'text/event-stream': { schema: { type: 'string' } } },
+          },
+        },
+      },
+    },
+    async (request, reply) => {
+      const after = resumeAfter(request);
+      if (deps.hub.subscribers >= deps.config.limits.maxSubscribers) {
+        throw new HttpError('AGG_ERR_OVERLOADED', 'too many open subscriptions', undefined, {
+          'retry-after': '5',
+        });
+      }
+      const stream = app.sse.open(reply);
+      try {
+        await follow({
+          store: deps.store,
+          hub: deps.hub,
+          stream,
+          topic: request.query.topic,
+          after,
+          pageSize,
+        });
+      } catch (err) {
+        // Headers are gone already; the client reconnects with Last-Event-ID and loses nothing.
+        request.log.warn({ err }, 'subscription ended by a store error');
+      } finally {
+        stream.end();
+      }
+    },
+  );
+}
+
+/** The seq to resume after: Last-Event-ID if sent (and not empty), else `?after=`. */
+function resumeAfter(request: FastifyRequest<{ Querystring: SubscribeQuery }>): number {
+  const header = request.headers['last-event-id'];
+  const id = (Array.isArray(header) ? header[0] : header)?.trim();
+  if (id === undefined || id === '') return request.query.after;
+  if (!/^\d{1,15}$/.test(id)) {
+    throw new HttpError(
+      'AGG_ERR_BAD_REQUEST',
+      'Last-Event-ID must be an event seq (a non-negative integer)',
+      [{ field: 'Last-Event-ID', message: 'must be a non-negative integer' }],
+    );
+  }
+  return Number(id);
+}
