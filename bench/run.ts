@@ -14,7 +14,7 @@ import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { mainScript } from '../src/loadgen/server-process.js';
-import type { BenchResult, Scenario } from './bench-result.js';
+import type { BenchResult, Scenario } from './support/bench-result.js';
 
 const run = promisify(execFile);
 const args = process.argv.slice(2);

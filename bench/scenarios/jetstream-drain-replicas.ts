@@ -1,5 +1,5 @@
 /** JetStream → two replicas sharing the durable consumer, on one PostgreSQL database. */
-import { jetstreamDrain } from '../jetstream-drain.js';
+import { jetstreamDrain } from '../support/jetstream-drain.js';
 
 export default {
   name: 'jetstream drain, 2 replicas, postgres',

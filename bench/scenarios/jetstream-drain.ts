@@ -1,5 +1,5 @@
 /** JetStream → one replica on PostgreSQL: how fast a backlog of single-event messages (20 % copies) drains. */
-import { jetstreamDrain } from '../jetstream-drain.js';
+import { jetstreamDrain } from '../support/jetstream-drain.js';
 
 export default {
   name: 'jetstream drain, 1 replica, postgres',

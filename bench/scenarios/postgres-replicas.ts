@@ -1,5 +1,5 @@
 /** The standard batched load on PostgreSQL, two replicas on one database, 8 connections each. */
-import { replicatedLoad } from '../replicated-load.js';
+import { replicatedLoad } from '../support/replicated-load.js';
 
 export default {
   name: 'postgres batched 100 × 16 conns, 2 replicas',

@@ -5,9 +5,9 @@
  * afterwards every replica's /stats must show exactly what was sent.
  */
 import { request } from 'undici';
-import { LoadPlan } from '../src/loadgen/load-plan.js';
-import { quantile, send } from '../src/loadgen/sender.js';
-import { type ServerProcess, startServer } from '../src/loadgen/server-process.js';
+import { LoadPlan } from '../../src/loadgen/load-plan.js';
+import { quantile, send } from '../../src/loadgen/sender.js';
+import { type ServerProcess, startServer } from '../../src/loadgen/server-process.js';
 import type { BenchResult } from './bench-result.js';
 import { withDatabase } from './postgres-database.js';
 

@@ -10,8 +10,8 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AckPolicy, connect } from 'nats';
 import { request } from 'undici';
-import { LoadPlan } from '../src/loadgen/load-plan.js';
-import { type ServerProcess, startServer } from '../src/loadgen/server-process.js';
+import { LoadPlan } from '../../src/loadgen/load-plan.js';
+import { type ServerProcess, startServer } from '../../src/loadgen/server-process.js';
 import type { BenchResult } from './bench-result.js';
 import { withDatabase } from './postgres-database.js';
 
