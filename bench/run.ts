@@ -14,6 +14,7 @@ import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { mainScript } from '../src/loadgen/server-process.js';
+import type { BenchResult, Scenario } from './support/bench-result.js';
 
 const run = promisify(execFile);
 const args = process.argv.slice(2);
@@ -26,36 +27,25 @@ const files = readdirSync(dir)
   .filter((f) => f.endsWith('.js') && (filters.length === 0 || filters.some((x) => f.includes(x))))
   .sort();
 
-interface Result {
-  events: number;
-  events_per_second: number;
-  requests_per_second: number;
-  latency_ms: { p50: number; p95: number; p99: number };
-  server_peak_rss_mb: number;
-  verified: boolean;
-  problems: string[];
-}
-
 const rows: string[] = [];
 let failed = false;
 for (const file of files) {
-  const scenario = (await import(new URL(`./scenarios/${file}`, import.meta.url).href)).default as {
-    name: string;
-    args: string[];
-    smokeArgs: string[];
-  };
-  const { stdout } = await run(
-    process.execPath,
-    [mainScript, 'bench', '--json', ...(smoke ? scenario.smokeArgs : scenario.args)],
-    {
-      maxBuffer: 16 * 2 ** 20,
-    },
-  );
-  const r = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as Result;
+  const scenario = (await import(new URL(`./scenarios/${file}`, import.meta.url).href)).default as Scenario;
+  // Scenarios with several servers or a broker measure themselves; the rest go through `aggregator bench`.
+  const r = scenario.run
+    ? await scenario.run(smoke)
+    : await cliBench(smoke ? scenario.smokeArgs : scenario.args);
   failed ||= !r.verified;
-  const row = `| ${scenario.name} | ${r.events.toLocaleString('en-US')} | ${r.events_per_second.toLocaleString('en-US')} | ${r.requests_per_second.toLocaleString('en-US')} | ${r.latency_ms.p50} / ${r.latency_ms.p95} / ${r.latency_ms.p99} | ${r.server_peak_rss_mb} | ${r.verified ? 'yes' : `NO: ${r.problems.join('; ')}`} |`;
+  const row = `| ${scenario.name} | ${r.events.toLocaleString('en-US')} | ${r.events_per_second.toLocaleString('en-US')} | ${r.requests_per_second.toLocaleString('en-US')} | ${r.latency_ms ? `${r.latency_ms.p50} / ${r.latency_ms.p95} / ${r.latency_ms.p99}` : '—'} | ${r.server_peak_rss_mb} | ${r.verified ? 'yes' : `NO: ${r.problems.join('; ')}`} |`;
   console.log(row);
   rows.push(row);
+}
+
+async function cliBench(args: string[] = []): Promise<BenchResult> {
+  const { stdout } = await run(process.execPath, [mainScript, 'bench', '--json', ...args], {
+    maxBuffer: 16 * 2 ** 20,
+  });
+  return JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as BenchResult;
 }
 
 const header =

@@ -35,6 +35,22 @@ test('bad values are refused with the option named', () => {
   assert.throws(() => loadConfig(['--store', 'postgres'], {}), ConfigError);
 });
 
+test('scale-out options: instance id, and the JetStream source only with a NATS URL', () => {
+  const plain = loadConfig(['--port', '9000'], {});
+  assert.match(plain.instanceId, /:9000$/, 'the default instance id is hostname:port');
+  assert.equal(plain.nats, undefined, 'no NATS URL, no source');
+  assert.equal(loadConfig([], { INSTANCE_ID: 'replica-a' }).instanceId, 'replica-a');
+  const c = loadConfig(['--nats-url', 'nats://n:4222', '--nats-durable', 'agg-1'], { NATS_STREAM: 'ORDERS' });
+  assert.deepEqual(c.nats, { url: 'nats://n:4222', stream: 'ORDERS', subject: 'events.>', durable: 'agg-1' });
+  const d = loadConfig([], { NATS_URL: 'nats://n:4222' });
+  assert.deepEqual([d.nats?.stream, d.nats?.subject, d.nats?.durable], ['EVENTS', 'events.>', 'aggregator']);
+  assert.throws(
+    () => loadConfig(['--nats-url', 'nats://n', '--nats-stream', 'a.b'], {}),
+    /--nats-stream \/ NATS_STREAM must be 1-64 letters/,
+  );
+  assert.throws(() => loadConfig(['--nats-url', 'nats://n', '--nats-subject', 'a b'], {}), /--nats-subject/);
+});
+
 test('live view options: SSE heartbeat and the subscriber cap', () => {
   const c = loadConfig([], {});
   assert.equal(c.sseHeartbeatMs, 15_000);

@@ -109,6 +109,15 @@ test('rejected deliveries are counted in the store even with no events to commit
   assert.equal(s.received, 0);
 });
 
+test('reject() resolves once the count is committed (a broker source terminates the message only then)', async (t) => {
+  const { store, writer } = open(t);
+  t.after(() => store.close());
+  await writer.reject(2);
+  assert.equal((await store.stats()).rejected, 2);
+  await Promise.all([writer.reject(1), writer.submit(prepared(0, 1)), writer.reject(3)]);
+  assert.equal((await store.stats()).rejected, 6);
+});
+
 test('with splitAbove, a heavy group is split in halves so commits can overlap with parsing', async (t) => {
   const store = new SqliteStore({ dataDir: tempDir(t), sync: 'full' });
   t.after(() => store.close());

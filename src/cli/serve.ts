@@ -1,13 +1,16 @@
 /**
- * `aggregator serve`: open the store, start the writer and the HTTP app,
- * listen; on SIGTERM/SIGINT stop accepting, drain and commit what is queued,
- * close the store, exit 0. A second signal exits at once with 1.
+ * `aggregator serve`: open the store, start the writer and the HTTP app, the
+ * JetStream source when configured, listen; on SIGTERM/SIGINT stop pulling
+ * from JetStream, stop accepting, drain and commit what is queued, close the
+ * store, exit 0. A second signal exits at once with 1.
  */
 import { type Logger, pino } from 'pino';
 import { type Config, loadConfig } from '../config/config.js';
+import { redactUrl } from '../config/redact-url.js';
 import type { RouteAccess } from '../http/access.js';
 import { buildApp } from '../http/app.js';
 import { Writer } from '../ingest/writer.js';
+import { NatsSource } from '../sources/nats-source.js';
 import { openStore } from '../store/open-store.js';
 
 export async function serve(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<void> {
@@ -31,6 +34,27 @@ export async function serve(argv: readonly string[], env: NodeJS.ProcessEnv): Pr
 
   logAccess(logger, config, app.accessTable);
 
+  let source: NatsSource | undefined;
+  if (config.nats) {
+    try {
+      source = await NatsSource.start({
+        config: config.nats,
+        writer,
+        limits: config.limits,
+        logger,
+        name: config.instanceId,
+      });
+    } catch (err) {
+      await app.close();
+      throw new Error(
+        `cannot consume from NATS at ${redactUrl(config.nats.url)}: ${(err as Error).message}`,
+        {
+          cause: err,
+        },
+      );
+    }
+  }
+
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) {
@@ -40,6 +64,8 @@ export async function serve(argv: readonly string[], env: NodeJS.ProcessEnv): Pr
     stopping = true;
     logger.info(`${signal}: draining ${writer.depth} queued events, then closing`);
     try {
+      // The source first: no new messages, and those in flight are committed and acknowledged.
+      await source?.stop();
       await app.close();
       logger.info('stopped cleanly');
       process.exit(0);
@@ -52,7 +78,10 @@ export async function serve(argv: readonly string[], env: NodeJS.ProcessEnv): Pr
   process.on('SIGINT', () => void stop('SIGINT'));
 
   const url = await app.listen({ host: config.host, port: config.port });
-  logger.info({ url, store: config.store, sync: config.sync }, `listening on ${url}`);
+  logger.info(
+    { url, store: config.store, sync: config.sync, instance: config.instanceId },
+    `listening on ${url}`,
+  );
 }
 
 /** Says at startup who may do what; an open kind is a warning (SPEC: "says so in its startup log"). */

@@ -3,6 +3,7 @@
  * module that reads `process.env` (it is passed in, so tests pass their own).
  * A flag beats its environment variable, which beats the default.
  */
+import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { keyList, originList } from './access-options.js';
 import { ConfigError } from './config-error.js';
@@ -28,11 +29,22 @@ export interface Config {
   readonly access: AccessKeysConfig;
   /** Origins allowed to call the API from a browser (CORS); empty: CORS off, `*`: any origin. */
   readonly corsOrigins: readonly string[];
+  /** Names this process's counter rows in a shared PostgreSQL database (default `hostname:port`). */
+  readonly instanceId: string;
+  /** The JetStream source; undefined when no NATS URL is configured. */
+  readonly nats: NatsConfig | undefined;
 }
 
 export interface AccessKeysConfig {
   readonly publishKeys: readonly string[];
   readonly readKeys: readonly string[];
+}
+
+export interface NatsConfig {
+  readonly url: string;
+  readonly stream: string;
+  readonly subject: string;
+  readonly durable: string;
 }
 
 type Kind = 'string' | 'int' | 'enum';
@@ -166,6 +178,36 @@ export const serveOptions = {
     help: 'requests per client IP per window before 429 (0: off)',
   },
   rateWindowMs: { flag: 'rate-window-ms', env: 'RATE_WINDOW_MS', kind: 'int', help: 'the rate limit window' },
+  instanceId: {
+    flag: 'instance-id',
+    env: 'INSTANCE_ID',
+    kind: 'string',
+    help: "names this replica's counter rows in PostgreSQL; keep it stable per replica (default hostname:port)",
+  },
+  natsUrl: {
+    flag: 'nats-url',
+    env: 'NATS_URL',
+    kind: 'string',
+    help: 'consume events from NATS JetStream at this URL (off when unset)',
+  },
+  natsStream: {
+    flag: 'nats-stream',
+    env: 'NATS_STREAM',
+    kind: 'string',
+    help: 'JetStream stream to consume',
+  },
+  natsSubject: {
+    flag: 'nats-subject',
+    env: 'NATS_SUBJECT',
+    kind: 'string',
+    help: 'subject filter of the consumer (and of the stream if it is created)',
+  },
+  natsDurable: {
+    flag: 'nats-durable',
+    env: 'NATS_DURABLE',
+    kind: 'string',
+    help: 'durable pull consumer shared by all replicas',
+  },
 } as const satisfies Record<string, OptionSpec>;
 
 type OptionName = keyof typeof serveOptions;
@@ -185,9 +227,17 @@ export const defaults = {
   publishKey: undefined,
   readKey: undefined,
   corsOrigin: undefined,
+  instanceId: undefined,
+  natsUrl: undefined,
+  natsStream: 'EVENTS',
+  natsSubject: 'events.>',
+  natsDurable: 'aggregator',
 } as const;
 
 export { ConfigError };
+
+/** JetStream stream and consumer names: no whitespace, dots, wildcards or path separators. */
+const natsName = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** Parses `serve` arguments and environment into a Config; throws ConfigError naming the bad option. */
 export function loadConfig(
@@ -260,6 +310,9 @@ export function loadConfig(
     );
   }
 
+  const natsUrl = raw('natsUrl') || undefined;
+  const nats = natsUrl === undefined ? undefined : natsConfig(natsUrl, raw);
+
   return Object.freeze({
     host: str('host', defaults.host),
     port,
@@ -276,7 +329,29 @@ export function loadConfig(
       readKeys: keyList(raw('readKey'), '--read-key / READ_KEY'),
     }),
     corsOrigins: originList(raw('corsOrigin'), '--cors-origin / CORS_ORIGIN'),
+    // Port 0 picks a free port, so two such processes on one host need the pid to differ.
+    instanceId: raw('instanceId') || `${hostname()}:${port === 0 ? `pid-${process.pid}` : port}`,
+    nats,
   });
+}
+
+function natsConfig(url: string, raw: (name: OptionName) => string | undefined): NatsConfig {
+  const stream = raw('natsStream') || defaults.natsStream;
+  const durable = raw('natsDurable') || defaults.natsDurable;
+  const subject = raw('natsSubject') || defaults.natsSubject;
+  for (const [name, value] of [
+    ['natsStream', stream],
+    ['natsDurable', durable],
+  ] as const) {
+    if (!natsName.test(value)) {
+      const spec = serveOptions[name];
+      throw new ConfigError(
+        `--${spec.flag} / ${spec.env} must be 1-64 letters, digits, "_" or "-", got "${value}"`,
+      );
+    }
+  }
+  if (/\s/.test(subject)) throw new ConfigError(`--nats-subject / NATS_SUBJECT must not contain spaces`);
+  return Object.freeze({ url, stream, subject, durable });
 }
 
 /** `--help` text for `aggregator serve`, generated from the option table. */

@@ -13,7 +13,12 @@
  */
 import type { PreparedEvent } from '../domain/event.js';
 import type { Outcome } from '../domain/outcome.js';
-import type { EventStore, InsertResult } from '../store/event-store.js';
+import {
+  type EventStore,
+  type InsertResult,
+  StorageFullError,
+  StoreUnavailableError,
+} from '../store/event-store.js';
 
 /** The queue is full; retry later (HTTP 503 + Retry-After). */
 export class OverloadedError extends Error {
@@ -65,6 +70,8 @@ export class Writer {
   #queue: Job[] = [];
   #queuedEvents = 0;
   #rejected = 0;
+  #rejectWaiters: (() => void)[] = [];
+  #probe = false;
   #running: Promise<void> | undefined;
   #closed = false;
   #healthy = true;
@@ -108,11 +115,30 @@ export class Writer {
    * Counts deliveries refused as invalid. The count rides the next commit (one
    * is started if none is due), so a flood of bad requests costs no extra
    * transactions under load and the counter stays in the store with the rest.
+   * Resolves once the count is committed (a broker source terminates the
+   * message only then); never rejects — after a failed commit the count rides a later one.
    */
-  reject(count: number): void {
-    if (count <= 0) return;
+  reject(count: number): Promise<void> {
+    if (count <= 0) return Promise.resolve();
     this.#rejected += count;
+    const counted = new Promise<void>((resolve) => this.#rejectWaiters.push(resolve));
     if (!this.#closed) this.#running ??= this.#run();
+    return counted;
+  }
+
+  /**
+   * After a failed commit `healthy` stays false until a commit succeeds — but
+   * a replica that reports unready gets no traffic from a load balancer, so
+   * none may come to prove recovery. Readiness calls this: when unhealthy and
+   * idle, it commits an empty batch to test the store's write path.
+   */
+  async recheck(): Promise<boolean> {
+    if (!this.#healthy && !this.#closed && this.#running === undefined) {
+      this.#probe = true;
+      this.#running = this.#run();
+    }
+    await this.#running;
+    return this.healthy;
   }
 
   /** Refuses new work, commits everything already accepted, then resolves. */
@@ -124,6 +150,8 @@ export class Writer {
   async #run(): Promise<void> {
     try {
       await new Promise(setImmediate);
+      if (this.#probe && this.#queue.length === 0 && this.#rejected === 0) await this.#commit([]);
+      this.#probe = false;
       while (this.#queue.length > 0 || this.#rejected > 0) {
         const jobs = this.#take();
         // A failed count-only commit is not retried in a loop; the count rides the next commit.
@@ -165,7 +193,9 @@ export class Writer {
   async #commit(jobs: Job[]): Promise<boolean> {
     const events = jobs.length === 1 ? jobs[0].events : jobs.flatMap((j) => j.events);
     const rejected = this.#rejected;
+    const rejectWaiters = this.#rejectWaiters;
     this.#rejected = 0;
+    this.#rejectWaiters = [];
     const started = performance.now();
     let result: InsertResult;
     try {
@@ -173,16 +203,19 @@ export class Writer {
     } catch (err) {
       this.#healthy = false;
       this.#rejected += rejected;
+      this.#rejectWaiters.push(...rejectWaiters);
       // Nothing of the group was stored. Retry each request alone, so a fault
-      // tied to one request never fails the other requests that shared its transaction.
-      if (jobs.length > 1) {
+      // tied to one request never fails the other requests that shared its transaction —
+      // unless the store itself is failing: retrying alone would only repeat the wait per request.
+      if (jobs.length > 1 && !(err instanceof StoreUnavailableError || err instanceof StorageFullError)) {
         for (const job of jobs) await this.#commit([job]);
       } else {
-        jobs[0]?.reject(err);
+        for (const job of jobs) job.reject(err);
       }
       return false;
     }
     this.#healthy = true;
+    for (const counted of rejectWaiters) counted();
     let offset = 0;
     for (const job of jobs) {
       job.resolve(result.outcomes.slice(offset, offset + job.events.length));

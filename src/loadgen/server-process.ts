@@ -34,10 +34,11 @@ export async function startServer(
   const logs: string[] = [];
   const exited = once(child, 'exit');
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`server did not start in ${timeoutMs} ms:\n${logs.join('\n')}`)),
-      timeoutMs,
-    );
+    const timer = setTimeout(() => {
+      // Not left running: nobody holds a handle to stop it, and its pipes would keep the caller alive.
+      child.kill('SIGKILL');
+      reject(new Error(`server did not start in ${timeoutMs} ms:\n${logs.join('\n')}`));
+    }, timeoutMs);
     let pending = '';
     const onData = (chunk: Buffer) => {
       pending += chunk.toString();

@@ -1,6 +1,7 @@
 /** Opens the store the config names. */
 import type { Config } from '../config/config.js';
 import type { EventStore } from './event-store.js';
+import { PostgresStore } from './postgres-store.js';
 import { SqliteStore } from './sqlite-store.js';
 import { ThreadedSqliteStore } from './threaded-sqlite-store.js';
 
@@ -11,6 +12,7 @@ export async function openStore(config: Config): Promise<EventStore> {
       return config.sqliteWriter === 'worker' ? ThreadedSqliteStore.open(options) : new SqliteStore(options);
     }
     case 'postgres':
-      throw new Error('the PostgreSQL store is not built yet');
+      // loadConfig refuses `--store postgres` without a URL.
+      return PostgresStore.open({ url: config.databaseUrl as string, instanceId: config.instanceId });
   }
 }

@@ -296,7 +296,7 @@ export class SqliteStore implements EventStore {
   }
 
   async ping(): Promise<void> {
-    this.#reader.ping();
+    pingSqlite(this.#reader, this.location);
   }
 
   async close(): Promise<void> {
@@ -324,6 +324,18 @@ export function translate(err: unknown, databasePath?: string): unknown {
 }
 
 /** Less free space left than one large commit needs; false when the file system cannot say. */
+/**
+ * Readiness of an SQLite store: it answers a read, and its disk has room for a
+ * commit. Only a real write would prove more, and an empty or tiny one can
+ * still succeed on a full disk (the WAL reuses its own space).
+ */
+export function pingSqlite(reader: SqliteReader, databasePath: string): void {
+  reader.ping();
+  if (outOfSpace(dirname(databasePath))) {
+    throw new StorageFullError(new Error(`less than 4 MiB free for ${databasePath}`));
+  }
+}
+
 function outOfSpace(dir: string): boolean {
   try {
     const fs = statfsSync(dir);

@@ -18,7 +18,7 @@ import {
   StoreUnavailableError,
 } from './event-store.js';
 import { SqliteReader } from './sqlite-reader.js';
-import { databaseFile, type SqliteStoreOptions } from './sqlite-store.js';
+import { databaseFile, pingSqlite, type SqliteStoreOptions } from './sqlite-store.js';
 import { decodeOutcomes, deserializeError, type WorkerReply, type WorkerRequest } from './worker-protocol.js';
 
 interface Pending {
@@ -96,7 +96,7 @@ export class ThreadedSqliteStore implements EventStore {
 
   async ping(): Promise<void> {
     if (this.#dead) throw new StoreUnavailableError(this.#dead);
-    this.#reader.ping();
+    pingSqlite(this.#reader, this.location);
   }
 
   /**

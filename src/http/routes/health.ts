@@ -4,6 +4,7 @@
  * should route only to ready replicas.
  */
 import type { FastifyInstance } from 'fastify';
+import { StorageFullError } from '../../store/event-store.js';
 import type { AppDeps } from '../app.js';
 
 export async function healthRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
@@ -27,7 +28,7 @@ export async function healthRoutes(app: FastifyInstance, deps: AppDeps): Promise
     type: 'object',
     properties: {
       ready: { type: 'boolean' },
-      store: { type: 'string', enum: ['ok', 'unreachable'] },
+      store: { type: 'string', enum: ['ok', 'unreachable', 'full'] },
       writer: { type: 'string', enum: ['ok', 'failing'] },
     },
   } as const;
@@ -42,10 +43,12 @@ export async function healthRoutes(app: FastifyInstance, deps: AppDeps): Promise
     let store = 'ok';
     try {
       await deps.store.ping();
-    } catch {
-      store = 'unreachable';
+    } catch (err) {
+      store = err instanceof StorageFullError ? 'full' : 'unreachable';
     }
-    const writer = deps.writer.healthy ? 'ok' : 'failing';
+    // An unhealthy writer gets one empty commit to show it recovered (no traffic may come to show it).
+    const healthy = deps.writer.healthy || (store === 'ok' && (await deps.writer.recheck()));
+    const writer = healthy ? 'ok' : 'failing';
     const ready = store === 'ok' && writer === 'ok';
     reply.code(ready ? 200 : 503);
     return { ready, store, writer };

@@ -1,0 +1,88 @@
+/**
+ * The standard batched load against N replicas on one fresh PostgreSQL
+ * database: connections are spread evenly over the replicas (as a load
+ * balancer would), every request is resent until acknowledged, and
+ * afterwards every replica's /stats must show exactly what was sent.
+ */
+import { request } from 'undici';
+import { LoadPlan } from '../../src/loadgen/load-plan.js';
+import { quantile, send } from '../../src/loadgen/sender.js';
+import { type ServerProcess, startServer } from '../../src/loadgen/server-process.js';
+import type { BenchResult } from './bench-result.js';
+import { withDatabase } from './postgres-database.js';
+
+export interface ReplicatedLoadOptions {
+  readonly replicas: number;
+  readonly events: number;
+  readonly dupRate: number;
+  readonly batch: number;
+  readonly concurrency: number;
+  readonly topics: number;
+}
+
+interface Stats {
+  received: number;
+  unique_processed: number;
+  duplicate_dropped: number;
+  memory: { peak_rss_bytes: number };
+}
+
+async function stats(url: string): Promise<Stats> {
+  return (await (await request(new URL('/stats', url))).body.json()) as Stats;
+}
+
+export function replicatedLoad(o: ReplicatedLoadOptions): Promise<BenchResult> {
+  return withDatabase(async (databaseUrl) => {
+    const servers: ServerProcess[] = [];
+    try {
+      for (let i = 0; i < o.replicas; i++) {
+        servers.push(
+          await startServer(
+            ['--store', 'postgres', '--database-url', databaseUrl, '--instance-id', `bench-${i}`],
+            {
+              LOG_LEVEL: 'info',
+            },
+          ),
+        );
+      }
+      const plan = new LoadPlan({ ...o, runId: `bench-${Date.now()}` });
+      const bodies = Array.from({ length: plan.batches }, (_, k) => plan.body(k));
+      // Replica r gets batches r, r + N, r + 2N, … over its share of the connections.
+      const started = performance.now();
+      const reports = await Promise.all(
+        servers.map((s, r) =>
+          send({
+            url: s.url,
+            concurrency: Math.max(1, Math.round(o.concurrency / o.replicas)),
+            batches: Math.ceil((plan.batches - r) / o.replicas),
+            body: (k) => bodies[r + o.replicas * k],
+          }),
+        ),
+      );
+      const seconds = (performance.now() - started) / 1000;
+      const after = await Promise.all(servers.map((s) => stats(s.url)));
+      const problems: string[] = [];
+      for (const [i, s] of after.entries()) {
+        if (s.unique_processed !== plan.unique)
+          problems.push(`replica ${i}: ${s.unique_processed} unique, expected ${plan.unique}`);
+        if (s.received !== s.unique_processed + s.duplicate_dropped)
+          problems.push(`replica ${i}: received != unique + duplicates`);
+      }
+      const latencies = reports.flatMap((r) => r.latenciesMs).sort((a, b) => a - b);
+      const ms = (q: number) => Number(quantile(latencies, q).toFixed(2));
+      return {
+        events: o.events,
+        events_per_second: Math.round(o.events / seconds),
+        requests_per_second: Math.round(reports.reduce((n, r) => n + r.requests, 0) / seconds),
+        latency_ms: { p50: ms(0.5), p95: ms(0.95), p99: ms(0.99) },
+        server_peak_rss_mb: Number(
+          (Math.max(...after.map((s) => s.memory.peak_rss_bytes)) / 2 ** 20).toFixed(1),
+        ),
+        verified: problems.length === 0,
+        problems,
+      };
+    } finally {
+      await Promise.all(servers.map((s) => s.stop('SIGTERM')));
+    }
+  });
+}
