@@ -40,6 +40,24 @@ interface Row {
   verified: boolean;
 }
 
+/** A load generator's result (aggregator bench --json and the JetStream load share these names). */
+interface LoadResult {
+  events_per_second: number;
+  latency_ms: { p50: number; p99: number };
+  server_cpu_seconds: number;
+  server_peak_rss_mb: number;
+  verified: boolean;
+}
+
+const asRow = (r: LoadResult): Row => ({
+  events_per_second: r.events_per_second,
+  p50: r.latency_ms.p50,
+  p99: r.latency_ms.p99,
+  cpu: r.server_cpu_seconds,
+  rss: r.server_peak_rss_mb,
+  verified: r.verified,
+});
+
 const load = ['--events', values.events, '--dup-rate', values['dup-rate'], '--batch', values.batch];
 const json = async (args: string[]) => {
   const { stdout } = await run(process.execPath, args, { maxBuffer: 64 * 2 ** 20 });
@@ -58,14 +76,7 @@ const systems: Record<string, (runId: string) => Promise<Row>> = {
       '--run-id',
       runId,
     ]);
-    return {
-      events_per_second: r.events_per_second,
-      p50: r.latency_ms.p50,
-      p99: r.latency_ms.p99,
-      cpu: r.server_cpu_seconds,
-      rss: r.server_peak_rss_mb,
-      verified: r.verified,
-    };
+    return asRow(r);
   },
   'NATS JetStream (file, Msg-Id dedup, async publish)': async (runId) => {
     const plan = new LoadPlan({
@@ -75,15 +86,7 @@ const systems: Record<string, (runId: string) => Promise<Row>> = {
       topics: 5,
       runId,
     });
-    const r = await runJetStream(plan, Number(values.concurrency));
-    return {
-      events_per_second: r.events_per_second,
-      p50: r.latency_ms.p50,
-      p99: r.latency_ms.p99,
-      cpu: r.server_cpu_seconds,
-      rss: r.server_peak_rss_mb,
-      verified: r.verified,
-    };
+    return asRow(await runJetStream(plan, Number(values.concurrency)));
   },
   'storage ceiling (our SQLite store, no HTTP)': async (runId) => {
     const ceiling = fileURLToPath(new URL('./storage-ceiling.js', import.meta.url));

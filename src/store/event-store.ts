@@ -33,6 +33,18 @@ export interface TopicCounters extends Counters {
   topic: string;
 }
 
+/** Lifetime totals: the sum of the per-topic counters. */
+export function totalOf(topics: readonly Counters[]): Counters {
+  const total = { received: 0, unique_processed: 0, duplicate_dropped: 0, conflicts: 0 };
+  for (const t of topics) {
+    total.received += t.received;
+    total.unique_processed += t.unique_processed;
+    total.duplicate_dropped += t.duplicate_dropped;
+    total.conflicts += t.conflicts;
+  }
+  return total;
+}
+
 export interface StoreStats extends Counters {
   /** Per topic, sorted by topic name. */
   readonly topics: TopicCounters[];

@@ -24,7 +24,7 @@ import { redactUrl } from '../config/redact-url.js';
 import type { PreparedEvent, StoredEvent } from '../domain/event.js';
 import type { Outcome } from '../domain/outcome.js';
 import type { Batch, EventStore, InsertResult, ListQuery, StoreStats, TopicCounters } from './event-store.js';
-import { StoreUnavailableError } from './event-store.js';
+import { StoreUnavailableError, totalOf } from './event-store.js';
 import { translatePgError } from './postgres-faults.js';
 import { decideOutcomes, type StoredBody, tallyByTopic } from './postgres-outcomes.js';
 import { commitChannel, migrate, seqLock } from './postgres-schema.js';
@@ -216,14 +216,12 @@ export class PostgresStore implements EventStore {
       [],
     );
     const topics = rows[0].topics;
-    const total = { received: 0, unique_processed: 0, duplicate_dropped: 0, conflicts: 0 };
-    for (const t of topics) {
-      total.received += t.received;
-      total.unique_processed += t.unique_processed;
-      total.duplicate_dropped += t.duplicate_dropped;
-      total.conflicts += t.conflicts;
-    }
-    return { ...total, topics, rejected: Number(rows[0].rejected), last_seq: Number(rows[0].last_seq) };
+    return {
+      ...totalOf(topics),
+      topics,
+      rejected: Number(rows[0].rejected),
+      last_seq: Number(rows[0].last_seq),
+    };
   }
 
   async list(query: ListQuery): Promise<StoredEvent[]> {

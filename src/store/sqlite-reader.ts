@@ -7,7 +7,7 @@
 import type Database from 'better-sqlite3';
 import type { Statement } from 'better-sqlite3';
 import type { StoredEvent } from '../domain/event.js';
-import type { ListQuery, StoreStats, TopicCounters } from './event-store.js';
+import { type ListQuery, type StoreStats, type TopicCounters, totalOf } from './event-store.js';
 
 const eventColumns = 'seq, topic, event_id, timestamp, source, payload, received_at';
 
@@ -43,14 +43,12 @@ export class SqliteReader {
 
   #read(): StoreStats {
     const topics = this.#topics.all();
-    const total = { received: 0, unique_processed: 0, duplicate_dropped: 0, conflicts: 0 };
-    for (const t of topics) {
-      total.received += t.received;
-      total.unique_processed += t.unique_processed;
-      total.duplicate_dropped += t.duplicate_dropped;
-      total.conflicts += t.conflicts;
-    }
-    return { ...total, topics, last_seq: this.#lastSeq.get() ?? 0, rejected: this.#rejected.get() ?? 0 };
+    return {
+      ...totalOf(topics),
+      topics,
+      last_seq: this.#lastSeq.get() ?? 0,
+      rejected: this.#rejected.get() ?? 0,
+    };
   }
 
   list(query: ListQuery): StoredEvent[] {
