@@ -22,7 +22,11 @@ export async function serve(argv: readonly string[], env: NodeJS.ProcessEnv): Pr
     process.exit(1);
   });
   const inline = config.store === 'sqlite' && config.sqliteWriter === 'inline';
-  const writer = new Writer(store, { ...config.limits, splitAbove: inline ? undefined : 32 });
+  // Off the event loop (writer thread, PostgreSQL), commits overlap with parsing: split heavy groups, keep two in flight.
+  const writer = new Writer(
+    store,
+    inline ? config.limits : { ...config.limits, splitAbove: 32, pipeline: 2 },
+  );
   const startedAt = Date.now();
   const app = await buildApp({ config, store, writer, logger, clock: Date.now, startedAt });
 

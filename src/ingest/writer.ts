@@ -45,6 +45,13 @@ export interface WriterOptions {
    * writer thread, PostgreSQL); leave unset for a store that commits inline.
    */
   readonly splitAbove?: number;
+  /**
+   * Transactions handed to the store before the first of them is answered
+   * (default 1). With 2, the store's thread (or connection) starts the next
+   * commit the moment one ends, instead of idling for the round trip through
+   * the event loop; the store still commits them one after the other.
+   */
+  readonly pipeline?: number;
 }
 
 export interface CommitInfo {
@@ -73,6 +80,9 @@ export class Writer {
   #rejectWaiters: (() => void)[] = [];
   #probe = false;
   #running: Promise<void> | undefined;
+  /** Set while the loop waits with room in the pipeline: new work wakes it (after the I/O round). */
+  #wake: (() => void) | undefined;
+  #wakeScheduled = false;
   #closed = false;
   #healthy = true;
 
@@ -108,6 +118,23 @@ export class Writer {
       this.#queue.push({ events, resolve, reject });
       this.#queuedEvents += events.length;
       this.#running ??= this.#run();
+      this.#nudge();
+    });
+  }
+
+  /**
+   * Wakes a loop that waits on a commit while the pipeline has room, so a new
+   * group goes to the store while the previous one still commits. Deferred to
+   * setImmediate, so every request parsed in this I/O round joins that group.
+   */
+  #nudge(): void {
+    if (this.#wake === undefined || this.#wakeScheduled) return;
+    this.#wakeScheduled = true;
+    setImmediate(() => {
+      this.#wakeScheduled = false;
+      const wake = this.#wake;
+      this.#wake = undefined;
+      wake?.();
     });
   }
 
@@ -152,10 +179,27 @@ export class Writer {
       await new Promise(setImmediate);
       if (this.#probe && this.#queue.length === 0 && this.#rejected === 0) await this.#commit([]);
       this.#probe = false;
-      while (this.#queue.length > 0 || this.#rejected > 0) {
-        const jobs = this.#take();
-        // A failed count-only commit is not retried in a loop; the count rides the next commit.
-        if (!(await this.#commit(jobs)) && jobs.length === 0) break;
+      const inFlight = new Set<Promise<void>>();
+      // A failed count-only commit is not retried in a loop; the count rides the next commit.
+      let countFailed = false;
+      for (;;) {
+        while (
+          inFlight.size < (this.#options.pipeline ?? 1) &&
+          (this.#queue.length > 0 || (this.#rejected > 0 && !countFailed))
+        ) {
+          const jobs = this.#take();
+          const done: Promise<void> = this.#commit(jobs).then((ok) => {
+            inFlight.delete(done);
+            if (!ok && jobs.length === 0) countFailed = true;
+          });
+          inFlight.add(done);
+        }
+        if (inFlight.size === 0) break;
+        const woken = new Promise<void>((resolve) => {
+          this.#wake = inFlight.size < (this.#options.pipeline ?? 1) ? resolve : undefined;
+        });
+        await Promise.race([...inFlight, woken]);
+        this.#wake = undefined;
       }
     } finally {
       this.#running = undefined;

@@ -9,6 +9,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
 import type { PublishSummary } from '../domain/outcome.js';
+import { LeanHttpPool } from './lean-http.js';
 
 export interface SendOptions {
   readonly url: string;
@@ -24,6 +25,50 @@ export interface SendOptions {
   readonly backoffMs?: number;
   readonly maxBackoffMs?: number;
   readonly onProgress?: (done: number) => void;
+  /**
+   * `undici` (default): the robust client. `lean`: lean-http.ts, for benchmarks,
+   * where the load generator's own CPU would otherwise be measured as the server's limit.
+   */
+  readonly client?: 'undici' | 'lean';
+}
+
+interface Answer {
+  statusCode: number;
+  retryAfter: string | undefined;
+  text: string;
+}
+
+type Post = (body: string) => Promise<Answer>;
+
+/** One POST /publish through the chosen client; `close` releases its connections. */
+function transport(options: SendOptions, headers: Record<string, string>, timeoutMs: number) {
+  const origin = new URL(options.url).origin;
+  if (options.client === 'lean') {
+    const pool = new LeanHttpPool(origin, options.concurrency);
+    const post: Post = async (body) => {
+      const res = await pool.post('/publish', body, headers, timeoutMs);
+      return { statusCode: res.statusCode, retryAfter: res.retryAfter, text: res.body };
+    };
+    return { post, close: async () => pool.close() };
+  }
+  const pool = new Pool(origin, { connections: options.concurrency, pipelining: 1 });
+  const post: Post = async (body) => {
+    const res = await pool.request({
+      method: 'POST',
+      path: '/publish',
+      body,
+      headers,
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+    });
+    const retryAfter = res.headers['retry-after'];
+    return {
+      statusCode: res.statusCode,
+      retryAfter: retryAfter === undefined ? undefined : String(retryAfter),
+      text: await res.body.text(),
+    };
+  };
+  return { post, close: () => pool.close() };
 }
 
 export interface SendReport {
@@ -44,12 +89,11 @@ export class RejectedError extends Error {}
 const retryable = (status: number) => status === 408 || status === 429 || status >= 500;
 
 export async function send(options: SendOptions): Promise<SendReport> {
-  const origin = new URL(options.url).origin;
-  const pool = new Pool(origin, { connections: options.concurrency, pipelining: 1 });
   const timeoutMs = options.timeoutMs ?? 30_000;
   const backoff = options.backoffMs ?? 50;
   const maxBackoff = options.maxBackoffMs ?? 5_000;
   const headers = { 'content-type': options.contentType ?? 'application/json', ...options.headers };
+  const client = transport(options, headers, timeoutMs);
   const totals = { requests: 0, events: 0, stored: 0, duplicates: 0, conflicts: 0 };
   const retries: Record<string, number> = {};
   const latencies: number[] = [];
@@ -62,15 +106,8 @@ export async function send(options: SendOptions): Promise<SendReport> {
       let reason: string;
       let waitMs = 0;
       try {
-        const res = await pool.request({
-          method: 'POST',
-          path: '/publish',
-          body,
-          headers,
-          headersTimeout: timeoutMs,
-          bodyTimeout: timeoutMs,
-        });
-        const text = await res.body.text();
+        const res = await client.post(body);
+        const text = res.text;
         if (res.statusCode === 200) {
           latencies.push(performance.now() - started);
           const summary = JSON.parse(text) as PublishSummary;
@@ -84,7 +121,7 @@ export async function send(options: SendOptions): Promise<SendReport> {
         if (!retryable(res.statusCode))
           throw new RejectedError(`HTTP ${res.statusCode}: ${text.slice(0, 500)}`);
         reason = String(res.statusCode);
-        const retryAfter = Number(res.headers['retry-after']);
+        const retryAfter = Number(res.retryAfter);
         if (Number.isFinite(retryAfter)) waitMs = retryAfter * 1000;
       } catch (err) {
         if (err instanceof RejectedError) throw err;
@@ -114,7 +151,7 @@ export async function send(options: SendOptions): Promise<SendReport> {
   try {
     await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, worker));
   } finally {
-    await pool.close();
+    await client.close();
   }
   if (failure) throw failure;
   latencies.sort((a, b) => a - b);
