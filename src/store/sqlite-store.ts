@@ -100,12 +100,12 @@ export class SqliteStore implements EventStore {
     if (options.pageSize) db.pragma(`page_size = ${options.pageSize}`);
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${options.sync === 'full' ? 'FULL' : 'NORMAL'}`);
-    db.pragma(`cache_size = ${-1024 * (options.cacheMiB ?? 32)}`);
+    db.pragma(`cache_size = ${-1024 * (options.cacheMiB ?? 16)}`);
     db.pragma('busy_timeout = 5000');
     db.exec(schema);
     this.#seed = this.#loadMeta();
     this.#hashKey = options.hashKey ?? keyHash;
-    this.#keys = new KeyIndex(db, { mergeAt: 500_000, chunks: 32, ...options.keyIndex });
+    this.#keys = new KeyIndex(db, { mergeAt: 250_000, chunks: 16, ...options.keyIndex });
 
     this.#row = db
       .prepare<[number], [string, string, number]>(

@@ -42,7 +42,7 @@ export class ThreadedSqliteStore implements EventStore {
     this.location = location;
     this.#readDb = new Database(location, { readonly: true });
     this.#readDb.pragma('busy_timeout = 5000');
-    this.#readDb.pragma('cache_size = -8192');
+    this.#readDb.pragma('cache_size = -4096');
     this.#reader = new SqliteReader(this.#readDb);
     worker.on('message', (reply: WorkerReply) => {
       const pending = this.#pending.get(reply.id);
@@ -62,7 +62,11 @@ export class ThreadedSqliteStore implements EventStore {
 
   /** Starts the writer thread (which creates or opens the database) and the read connection. */
   static async open(options: SqliteStoreOptions): Promise<ThreadedSqliteStore> {
-    const worker = new Worker(new URL('./sqlite-worker.js', import.meta.url), { workerData: options });
+    const worker = new Worker(new URL('./sqlite-worker.js', import.meta.url), {
+      workerData: options,
+      // A small young generation: this thread's garbage is each batch it deserialises, short-lived and small.
+      resourceLimits: { maxYoungGenerationSizeMb: 8 },
+    });
     const ready = await new Promise<WorkerReply>((resolve, reject) => {
       worker.once('message', resolve);
       worker.once('error', reject);
