@@ -11,13 +11,13 @@
  *   npm run bench:compare -- --events 3000 --rounds 1   (the CI smoke)
  */
 import { execFile } from 'node:child_process';
-import { appendFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import { LoadPlan } from '../src/loadgen/load-plan.js';
 import { mainScript } from '../src/loadgen/server-process.js';
 import { runJetStream } from './jetstream-load.js';
+import { appendResults } from './support/results.js';
 
 const run = promisify(execFile);
 const { values } = parseArgs({
@@ -148,4 +148,4 @@ const table = [
   '',
 ].join('\n');
 console.log(table);
-if (values.record) appendFileSync(new URL('./RESULTS.md', import.meta.url), table);
+if (values.record) appendResults(table);

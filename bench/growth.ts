@@ -8,7 +8,7 @@
  *   npm run bench:growth                      10,000,000 unique events
  *   npm run bench:growth -- --unique 200000 --slice 50000   (the CI smoke size)
  */
-import { appendFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -16,6 +16,7 @@ import { request } from 'undici';
 import { LoadPlan } from '../src/loadgen/load-plan.js';
 import { quantile, send } from '../src/loadgen/sender.js';
 import { startServer } from '../src/loadgen/server-process.js';
+import { appendResults } from './support/results.js';
 
 const { values } = parseArgs({
   options: {
@@ -104,7 +105,7 @@ try {
   console.log(summary.join('\n'));
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
   const table = `\n### ${new Date().toISOString().slice(0, 10)} growth to ${unique.toLocaleString('en-US')} unique events (${values['serve-arg'].join(' ') || 'defaults: SQLite, synchronous=FULL'}): ${machine}\n\n| stored events | deliveries/s in slice | stored/s in slice | server RSS MB |\n|---:|---:|---:|---:|\n${rows.join('\n')}\n\n${summary.map((s) => `- ${s}`).join('\n')}\n`;
-  if (values.record) appendFileSync(new URL('./RESULTS.md', import.meta.url), table);
+  if (values.record) appendResults(table);
 } finally {
   await server.stop('SIGTERM');
   rmSync(dir, { recursive: true, force: true });

@@ -9,12 +9,13 @@
  *   npm run bench -- single       only scenarios whose file name contains "single"
  */
 import { execFile } from 'node:child_process';
-import { appendFileSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { mainScript } from '../src/loadgen/server-process.js';
 import type { BenchResult, Scenario } from './support/bench-result.js';
+import { appendResults } from './support/results.js';
 
 const run = promisify(execFile);
 const args = process.argv.slice(2);
@@ -53,5 +54,5 @@ const header =
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${process.platform}`;
 const table = `\n### ${new Date().toISOString().slice(0, 10)}${smoke ? ' (smoke)' : ''}: ${machine}\n\n${header}\n${rows.join('\n')}\n`;
 console.log(table);
-if (record) appendFileSync(new URL('./RESULTS.md', import.meta.url), table);
+if (record) appendResults(table);
 process.exitCode = failed ? 1 : 0;
