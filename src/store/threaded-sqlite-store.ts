@@ -114,11 +114,13 @@ export class ThreadedSqliteStore implements EventStore {
 
   async close(): Promise<void> {
     this.#closing = true;
+    // The reader first: the last connection to close checkpoints and removes the WAL, and
+    // only the writer may do that (a read-only connection leaves -wal and -shm behind).
+    if (this.#readDb.open) this.#readDb.close();
     if (!this.#dead) {
       await this.#call({ id: this.#nextId++, op: 'close' });
       this.#dead = new Error('the store is closed');
     }
-    if (this.#readDb.open) this.#readDb.close();
     await this.#worker.terminate();
   }
 }
