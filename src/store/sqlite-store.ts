@@ -17,23 +17,17 @@
  *   transaction as the rows, so it survives kill -9 consistent with them.
  */
 import { randomInt } from 'node:crypto';
-import { mkdirSync, statfsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import Database, { type Statement } from 'better-sqlite3';
 import type { PreparedEvent, StoredEvent } from '../domain/event.js';
 import { keyHash, sameBody } from '../domain/fingerprint.js';
 import type { Outcome } from '../domain/outcome.js';
-import {
-  type Batch,
-  type EventStore,
-  type InsertResult,
-  type ListQuery,
-  StorageFullError,
-  type StoreStats,
-  StoreUnavailableError,
-} from './event-store.js';
+import type { Batch, EventStore, InsertResult, ListQuery, StoreStats } from './event-store.js';
 import { KeyIndex, type KeyIndexOptions } from './key-index.js';
+import { pingSqlite, translate } from './sqlite-faults.js';
 import { SqliteReader } from './sqlite-reader.js';
+import { SCHEMA_VERSION, schema } from './sqlite-schema.js';
 
 export interface SqliteStoreOptions {
   readonly dataDir: string;
@@ -48,31 +42,7 @@ export interface SqliteStoreOptions {
   readonly hashKey?: (topic: string, eventId: string, seed: number) => number;
 }
 
-const SCHEMA_VERSION = 2;
 const ROWS_PER_STATEMENT = 32;
-
-const schema = `
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS events (
-  seq          INTEGER PRIMARY KEY,
-  key_hash     INTEGER NOT NULL,
-  topic        TEXT    NOT NULL,
-  event_id     TEXT    NOT NULL,
-  timestamp    TEXT    NOT NULL,
-  source       TEXT    NOT NULL,
-  payload      TEXT    NOT NULL,
-  fingerprint  INTEGER NOT NULL,
-  received_at  INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS events_by_topic ON events (topic, seq);
-CREATE TABLE IF NOT EXISTS counters (
-  topic             TEXT PRIMARY KEY,
-  received          INTEGER NOT NULL,
-  unique_processed  INTEGER NOT NULL,
-  duplicate_dropped INTEGER NOT NULL,
-  conflicts         INTEGER NOT NULL
-) WITHOUT ROWID;
-`;
 
 export const databaseFile = 'aggregator.db';
 
@@ -301,46 +271,5 @@ export class SqliteStore implements EventStore {
 
   async close(): Promise<void> {
     if (this.#db.open) this.#db.close();
-  }
-}
-
-/**
- * SQLite's result codes → the store's faults; anything else is a bug and stays as it is.
- * A full disk is SQLITE_FULL when a write() fails, but an I/O error where the disk ran out
- * while SQLite grew its WAL index or synced (SQLITE_IOERR_SHMSIZE, _FSYNC, …); better-sqlite3
- * does not pass errno on, so an I/O error with (almost) no space left counts as a full disk.
- */
-export function translate(err: unknown, databasePath?: string): unknown {
-  const code = (err as { code?: unknown }).code;
-  if (typeof code !== 'string') return err;
-  if (code === 'SQLITE_FULL') return new StorageFullError(err);
-  if (code.startsWith('SQLITE_IOERR') && databasePath !== undefined && outOfSpace(dirname(databasePath))) {
-    return new StorageFullError(err);
-  }
-  if (code.startsWith('SQLITE_IOERR') || code === 'SQLITE_BUSY' || code === 'SQLITE_CANTOPEN') {
-    return new StoreUnavailableError(err);
-  }
-  return err;
-}
-
-/** Less free space left than one large commit needs; false when the file system cannot say. */
-/**
- * Readiness of an SQLite store: it answers a read, and its disk has room for a
- * commit. Only a real write would prove more, and an empty or tiny one can
- * still succeed on a full disk (the WAL reuses its own space).
- */
-export function pingSqlite(reader: SqliteReader, databasePath: string): void {
-  reader.ping();
-  if (outOfSpace(dirname(databasePath))) {
-    throw new StorageFullError(new Error(`less than 4 MiB free for ${databasePath}`));
-  }
-}
-
-function outOfSpace(dir: string): boolean {
-  try {
-    const fs = statfsSync(dir);
-    return fs.bavail * fs.bsize < 4 * 1024 * 1024;
-  } catch {
-    return false;
   }
 }

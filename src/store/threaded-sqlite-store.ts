@@ -17,8 +17,9 @@ import {
   type StoreStats,
   StoreUnavailableError,
 } from './event-store.js';
+import { pingSqlite } from './sqlite-faults.js';
 import { SqliteReader } from './sqlite-reader.js';
-import { databaseFile, pingSqlite, type SqliteStoreOptions } from './sqlite-store.js';
+import { databaseFile, type SqliteStoreOptions } from './sqlite-store.js';
 import { decodeOutcomes, deserializeError, type WorkerReply, type WorkerRequest } from './worker-protocol.js';
 
 interface Pending {
