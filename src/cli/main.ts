@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-/** The `aggregator` command: serve | publish | bench. */
+/**
+ * The `aggregator` command: serve | publish | bench. Each command's module is
+ * imported when it runs, so the server does not carry the load generator's
+ * HTTP client, nor the publisher the server.
+ */
 import { ConfigError, serveHelp } from '../config/config.js';
-import { bench, benchUsage } from './bench.js';
-import { publish, publishUsage } from './publish.js';
-import { serve } from './serve.js';
 
 const usage = `Usage: aggregator <command> [options]
 
@@ -22,16 +23,20 @@ try {
   switch (command) {
     case 'serve':
       if (wantsHelp) process.stdout.write(serveHelp());
-      else await serve(args, process.env);
+      else await (await import('./serve.js')).serve(args, process.env);
       break;
-    case 'publish':
+    case 'publish': {
+      const { publish, publishUsage } = await import('./publish.js');
       if (wantsHelp) process.stdout.write(publishUsage);
       else await publish(args, process.env);
       break;
-    case 'bench':
+    }
+    case 'bench': {
+      const { bench, benchUsage } = await import('./bench.js');
       if (wantsHelp) process.stdout.write(benchUsage);
       else process.exitCode = await bench(args, process.env);
       break;
+    }
     case undefined:
     case '--help':
     case '-h':

@@ -10,7 +10,7 @@ import { redactUrl } from '../config/redact-url.js';
 import type { RouteAccess } from '../http/access.js';
 import { buildApp } from '../http/app.js';
 import { Writer } from '../ingest/writer.js';
-import { NatsSource } from '../sources/nats-source.js';
+import type { NatsSource } from '../sources/nats-source.js';
 import { openStore } from '../store/open-store.js';
 
 export async function serve(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<void> {
@@ -41,6 +41,8 @@ export async function serve(argv: readonly string[], env: NodeJS.ProcessEnv): Pr
   let source: NatsSource | undefined;
   if (config.nats) {
     try {
+      // Imported only when configured: a server without a broker does not carry the NATS client.
+      const { NatsSource } = await import('../sources/nats-source.js');
       source = await NatsSource.start({
         config: config.nats,
         writer,
