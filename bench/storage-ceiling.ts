@@ -17,7 +17,7 @@ import { defaultLimits } from '../src/config/limits.js';
 import type { PreparedEvent } from '../src/domain/event.js';
 import { prepareEvents } from '../src/ingest/validate.js';
 import { LoadPlan } from '../src/loadgen/load-plan.js';
-import { SqliteStore } from '../src/store/sqlite-store.js';
+import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 
 const { values } = parseArgs({
   options: {

@@ -7,8 +7,8 @@
 import { type Logger, pino } from 'pino';
 import { type Config, loadConfig } from '../config/config.js';
 import { redactUrl } from '../config/redact-url.js';
-import type { RouteAccess } from '../http/access.js';
 import { buildApp } from '../http/app.js';
+import type { RouteAccess } from '../http/policies/access.js';
 import { Writer } from '../ingest/writer.js';
 import type { NatsSource } from '../sources/nats-source.js';
 import { openStore } from '../store/open-store.js';

@@ -11,22 +11,22 @@ import type { Config } from '../config/config.js';
 import type { Writer } from '../ingest/writer.js';
 import { Hub } from '../live/hub.js';
 import type { EventStore } from '../store/event-store.js';
-import accessPlugin from './access.js';
-import { registerCors } from './cors.js';
-import drainingPlugin from './draining.js';
 import { registerErrorHandling } from './errors.js';
 import metricsPlugin from './plugins/metrics.js';
 import openApiPlugin from './plugins/openapi.js';
 import ssePlugin from './plugins/sse.js';
-import { registerRateLimit } from './rate-limit.js';
+import accessPlugin from './policies/access.js';
+import { registerCors } from './policies/cors.js';
+import drainingPlugin from './policies/draining.js';
+import { registerRateLimit } from './policies/rate-limit.js';
+import securityHeaders from './policies/security-headers.js';
+import { slowClientOptions } from './policies/slow-clients.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { eventsRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { publishRoutes } from './routes/publish.js';
 import { statsRoutes } from './routes/stats.js';
 import { subscribeRoutes } from './routes/subscribe.js';
-import securityHeaders from './security-headers.js';
-import { slowClientOptions } from './slow-clients.js';
 
 const { version } = createRequire(import.meta.url)('../../../package.json') as { version: string };
 

@@ -1,6 +1,6 @@
 /**
  * The store contract. Two implementations (SQLite, PostgreSQL) pass one shared
- * test suite (test/store-contract.ts). The writer is the only caller of
+ * test suite (test/support/store-contract.ts). The writer is the only caller of
  * insertBatch; everything else only reads.
  */
 import type { PreparedEvent, StoredEvent } from '../domain/event.js';

@@ -4,8 +4,8 @@
  */
 import type { Config } from '../config/config.js';
 import type { EventStore } from './event-store.js';
-import { SqliteStore } from './sqlite-store.js';
-import { ThreadedSqliteStore } from './threaded-sqlite-store.js';
+import { SqliteStore } from './sqlite/sqlite-store.js';
+import { ThreadedSqliteStore } from './sqlite/threaded-sqlite-store.js';
 
 export async function openStore(config: Config): Promise<EventStore> {
   switch (config.store) {
@@ -14,7 +14,7 @@ export async function openStore(config: Config): Promise<EventStore> {
       return config.sqliteWriter === 'worker' ? ThreadedSqliteStore.open(options) : new SqliteStore(options);
     }
     case 'postgres': {
-      const { PostgresStore } = await import('./postgres-store.js');
+      const { PostgresStore } = await import('./postgres/postgres-store.js');
       // loadConfig refuses `--store postgres` without a URL.
       return PostgresStore.open({ url: config.databaseUrl as string, instanceId: config.instanceId });
     }

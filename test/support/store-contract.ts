@@ -1,6 +1,6 @@
 /**
  * The store contract: what every EventStore must do, run against each
- * implementation (test/sqlite-store.test.ts, test/postgres-store.test.ts).
+ * implementation (test/store/sqlite-store.test.ts, test/store/postgres-store.test.ts).
  * Outcomes, counters, conflicts, rejected, pagination, verbatim fields and
  * restart — through the store interface only.
  */

@@ -1,0 +1,27 @@
+/**
+ * While the app closes (SIGTERM), a request that still arrives on an open
+ * keep-alive connection is refused with 503 AGG_ERR_SHUTTING_DOWN,
+ * `Retry-After` and `Connection: close`, so the client retries elsewhere or
+ * after the restart. Requests already inside finish normally: the writer
+ * commits everything it accepted before the store closes.
+ *
+ * This replaces Fastify's own `return503OnClosing` answer, whose body has no
+ * AGG_ERR code (the app is built with that option off).
+ */
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { ShuttingDownError } from '../../ingest/writer.js';
+
+async function draining(app: FastifyInstance): Promise<void> {
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onRequest', async (_request, reply) => {
+    if (!closing) return;
+    reply.header('connection', 'close');
+    throw new ShuttingDownError();
+  });
+}
+
+export default fp(draining, { name: 'aggregator-draining', fastify: '5.x' });

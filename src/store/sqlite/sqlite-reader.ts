@@ -1,0 +1,63 @@
+/**
+ * The read side of the SQLite store: stats and pages of events. It runs on
+ * whatever connection it is given — the store's own, or the server thread's
+ * read-only connection while the worker thread writes (WAL lets readers see
+ * every committed transaction without blocking the writer).
+ */
+import type Database from 'better-sqlite3';
+import type { Statement } from 'better-sqlite3';
+import type { StoredEvent } from '../../domain/event.js';
+import { type ListQuery, type StoreStats, type TopicCounters, totalOf } from '../event-store.js';
+
+const eventColumns = 'seq, topic, event_id, timestamp, source, payload, received_at';
+
+export class SqliteReader {
+  readonly #topics: Statement<[], TopicCounters>;
+  readonly #rejected: Statement<[], number>;
+  readonly #lastSeq: Statement<[], number | null>;
+  readonly #listAll: Statement<[number, number], StoredEvent>;
+  readonly #listTopic: Statement<[string, number, number], StoredEvent>;
+  readonly #ping: Statement<[], number>;
+  readonly #snapshot: () => StoreStats;
+
+  constructor(db: Database.Database) {
+    this.#topics = db.prepare(
+      'SELECT topic, received, unique_processed, duplicate_dropped, conflicts FROM counters ORDER BY topic',
+    );
+    this.#rejected = db.prepare<[], number>("SELECT value FROM meta WHERE key = 'rejected'").pluck();
+    this.#lastSeq = db.prepare<[], number | null>('SELECT max(seq) FROM events').pluck();
+    this.#listAll = db.prepare(`SELECT ${eventColumns} FROM events WHERE seq > ? ORDER BY seq LIMIT ?`);
+    this.#listTopic = db.prepare(
+      `SELECT ${eventColumns} FROM events WHERE topic = ? AND seq > ? ORDER BY seq LIMIT ?`,
+    );
+    this.#ping = db.prepare<[], number>('SELECT 1').pluck();
+    // Separate statements would each see their own snapshot; one read
+    // transaction keeps counters, rejected and last_seq mutually consistent.
+    this.#snapshot = db.transaction(() => this.#read());
+  }
+
+  /** Counters, topics and the last seq, read in one snapshot. */
+  stats(): StoreStats {
+    return this.#snapshot();
+  }
+
+  #read(): StoreStats {
+    const topics = this.#topics.all();
+    return {
+      ...totalOf(topics),
+      topics,
+      last_seq: this.#lastSeq.get() ?? 0,
+      rejected: this.#rejected.get() ?? 0,
+    };
+  }
+
+  list(query: ListQuery): StoredEvent[] {
+    return query.topic === undefined
+      ? this.#listAll.all(query.after, query.limit)
+      : this.#listTopic.all(query.topic, query.after, query.limit);
+  }
+
+  ping(): void {
+    this.#ping.get();
+  }
+}

@@ -1,0 +1,275 @@
+/**
+ * The embedded store: one SQLite file in WAL mode (better-sqlite3 12.x),
+ * synchronous. Used directly in tests and benchmarks, and inside a worker
+ * thread by ThreadedSqliteStore in the server.
+ *
+ * Layout, chosen so writing stays cheap as history grows:
+ * - `events` rows are keyed by `seq` (the rowid), so every insert appends at
+ *   the right edge of the table B-tree; each row carries `key_hash`, a seeded
+ *   53-bit hash of (topic, event_id);
+ * - the dedup index is a KeyIndex (key-index.ts): new keys in memory, merged
+ *   into the `dedup` table in sorted bulk, rebuilt from the rows on open. A
+ *   hash match is always confirmed against the full key, so dedup is exact
+ *   even when two keys collide;
+ * - `(topic, seq)` serves topic-filtered reads in commit order (inserts land
+ *   at the end of each topic's range, so this index is written sequentially);
+ * - `counters` holds lifetime totals per topic and moves in the same
+ *   transaction as the rows, so it survives kill -9 consistent with them.
+ */
+import { randomInt } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database, { type Statement } from 'better-sqlite3';
+import type { PreparedEvent, StoredEvent } from '../../domain/event.js';
+import { keyHash, sameBody } from '../../domain/fingerprint.js';
+import type { Outcome } from '../../domain/outcome.js';
+import type { Batch, EventStore, InsertResult, ListQuery, StoreStats } from '../event-store.js';
+import { KeyIndex, type KeyIndexOptions } from './key-index.js';
+import { pingSqlite, translate } from './sqlite-faults.js';
+import { SqliteReader } from './sqlite-reader.js';
+import { SCHEMA_VERSION, schema } from './sqlite-schema.js';
+
+export interface SqliteStoreOptions {
+  readonly dataDir: string;
+  /** `full` fsyncs the WAL on every commit (the durable default); `normal` only at checkpoints. */
+  readonly sync: 'full' | 'normal';
+  /** Page cache in MiB. */
+  readonly cacheMiB?: number;
+  /** Page size of a NEW database in bytes (an existing file keeps its own). */
+  readonly pageSize?: number;
+  readonly keyIndex?: Partial<KeyIndexOptions>;
+  /** Replaces the key hash; tests pass a degenerate one to prove dedup is exact under collisions. */
+  readonly hashKey?: (topic: string, eventId: string, seed: number) => number;
+}
+
+const ROWS_PER_STATEMENT = 32;
+
+export const databaseFile = 'aggregator.db';
+
+export class SqliteStore implements EventStore {
+  readonly location: string;
+  readonly #db: Database.Database;
+  readonly #seed: number;
+  readonly #hashKey: (topic: string, eventId: string, seed: number) => number;
+  readonly #keys: KeyIndex;
+  readonly #row: Statement<[number], [string, string, number]>;
+  readonly #inserts = new Map<number, Statement<(string | number)[]>>();
+  readonly #body: Statement<[number], { timestamp: string; source: string; payload: string }>;
+  readonly #count: Statement<[string, number, number, number, number]>;
+  readonly #reject: Statement<[number]>;
+  readonly #transaction: (batch: Batch) => Outcome[];
+  readonly #reader: SqliteReader;
+  #lastSeq: number;
+
+  constructor(options: SqliteStoreOptions) {
+    mkdirSync(options.dataDir, { recursive: true });
+    this.location = join(options.dataDir, databaseFile);
+    const db = new Database(this.location);
+    this.#db = db;
+    // Must precede WAL mode: it only takes effect while the file is still empty.
+    if (options.pageSize) db.pragma(`page_size = ${options.pageSize}`);
+    db.pragma('journal_mode = WAL');
+    db.pragma(`synchronous = ${options.sync === 'full' ? 'FULL' : 'NORMAL'}`);
+    db.pragma(`cache_size = ${-1024 * (options.cacheMiB ?? 16)}`);
+    db.pragma('busy_timeout = 5000');
+    db.exec(schema);
+    this.#seed = this.#loadMeta();
+    this.#hashKey = options.hashKey ?? keyHash;
+    this.#keys = new KeyIndex(db, { mergeAt: 250_000, chunks: 16, ...options.keyIndex });
+
+    this.#row = db
+      .prepare<[number], [string, string, number]>(
+        'SELECT topic, event_id, fingerprint FROM events WHERE seq = ?',
+      )
+      .raw();
+    this.#body = db.prepare('SELECT timestamp, source, payload FROM events WHERE seq = ?');
+    this.#count = db.prepare(
+      `INSERT INTO counters (topic, received, unique_processed, duplicate_dropped, conflicts) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (topic) DO UPDATE SET received = received + excluded.received,
+         unique_processed = unique_processed + excluded.unique_processed,
+         duplicate_dropped = duplicate_dropped + excluded.duplicate_dropped,
+         conflicts = conflicts + excluded.conflicts`,
+    );
+    this.#reject = db.prepare(
+      "INSERT INTO meta (key, value) VALUES ('rejected', ?) ON CONFLICT (key) DO UPDATE SET value = value + excluded.value",
+    );
+    this.#reader = new SqliteReader(db);
+    this.#lastSeq = db.prepare<[], number | null>('SELECT max(seq) FROM events').pluck().get() ?? 0;
+    this.#transaction = db.transaction((batch: Batch) => {
+      if (batch.rejected > 0) this.#reject.run(batch.rejected);
+      return this.#apply(batch.events, batch.receivedAt);
+    }).immediate;
+  }
+
+  /** Creates or checks the schema version and returns this database's key-hash seed. */
+  #loadMeta(): number {
+    const get = this.#db.prepare<[string], number>('SELECT value FROM meta WHERE key = ?').pluck();
+    const put = this.#db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)');
+    put.run('schema_version', SCHEMA_VERSION);
+    const version = get.get('schema_version');
+    if (version !== SCHEMA_VERSION) {
+      throw new Error(`${this.location} has schema version ${version}; this build reads ${SCHEMA_VERSION}`);
+    }
+    // A per-database seed keeps crafted key collisions from being portable between installations.
+    put.run('hash_seed', randomInt(0, 2 ** 31));
+    return get.get('hash_seed') ?? 0;
+  }
+
+  /**
+   * The stored event with exactly this key, if any: [seq, fingerprint, event].
+   * Candidates at or below `committed` are rows on disk; above it, events of
+   * this batch not yet written (`pending[seq - committed - 1]`).
+   */
+  #find(
+    hash: number,
+    e: PreparedEvent,
+    committed: number,
+    pending: readonly PreparedEvent[],
+  ): [seq: number, fingerprint: number] | undefined {
+    for (const seq of this.#keys.candidates(hash)) {
+      if (seq > committed) {
+        const p = pending[seq - committed - 1];
+        if (p.topic === e.topic && p.event_id === e.event_id) return [seq, p.fingerprint];
+        continue;
+      }
+      const row = this.#row.get(seq);
+      if (row !== undefined && row[0] === e.topic && row[1] === e.event_id) return [seq, row[2]];
+    }
+    return undefined;
+  }
+
+  #apply(events: readonly PreparedEvent[], receivedAt: number): Outcome[] {
+    const committed = this.#lastSeq;
+    const outcomes = new Array<Outcome>(events.length);
+    const pending: PreparedEvent[] = [];
+    const hashes: number[] = [];
+    const tally = new Map<string, [received: number, stored: number, dup: number, conflict: number]>();
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i];
+      const h = this.#hashKey(e.topic, e.event_id, this.#seed);
+      const found = this.#find(h, e, committed, pending);
+      let outcome: Outcome;
+      if (found === undefined) {
+        pending.push(e);
+        hashes.push(h);
+        // Seqs are assigned here, explicitly: the rows are written below in multi-row statements.
+        this.#keys.add(h, committed + pending.length);
+        outcome = 'stored';
+      } else if (found[1] === e.fingerprint) {
+        outcome = 'duplicate';
+      } else {
+        const stored = found[0] > committed ? pending[found[0] - committed - 1] : this.#body.get(found[0]);
+        outcome = stored !== undefined && sameBody(stored, e) ? 'duplicate' : 'conflict';
+      }
+      outcomes[i] = outcome;
+      let t = tally.get(e.topic);
+      if (t === undefined) {
+        t = [0, 0, 0, 0];
+        tally.set(e.topic, t);
+      }
+      t[0]++;
+      if (outcome === 'stored') t[1]++;
+      else {
+        t[2]++;
+        if (outcome === 'conflict') t[3]++;
+      }
+    }
+    this.#write(pending, hashes, committed + 1, receivedAt);
+    this.#lastSeq = committed + pending.length;
+    for (const [topic, t] of tally) this.#count.run(topic, t[0], t[1], t[2], t[3]);
+    return outcomes;
+  }
+
+  /**
+   * Writes the new rows ROWS_PER_STATEMENT at a time: one statement step per
+   * row costs more than the row itself (measured in bench/RESULTS.md).
+   */
+  #write(
+    events: readonly PreparedEvent[],
+    hashes: readonly number[],
+    firstSeq: number,
+    receivedAt: number,
+  ): void {
+    const params: (string | number)[] = [];
+    for (let start = 0; start < events.length; start += ROWS_PER_STATEMENT) {
+      const end = Math.min(events.length, start + ROWS_PER_STATEMENT);
+      params.length = 0;
+      for (let i = start; i < end; i++) {
+        const e = events[i];
+        params.push(
+          firstSeq + i,
+          hashes[i],
+          e.topic,
+          e.event_id,
+          e.timestamp,
+          e.source,
+          e.payload,
+          e.fingerprint,
+          receivedAt,
+        );
+      }
+      this.#insertRows(end - start).run(...params);
+    }
+  }
+
+  #insertRows(rows: number): Statement<(string | number)[]> {
+    let statement = this.#inserts.get(rows);
+    if (statement === undefined) {
+      const values = Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
+      statement = this.#db.prepare(
+        `INSERT INTO events (seq, key_hash, topic, event_id, timestamp, source, payload, fingerprint, received_at) VALUES ${values}`,
+      );
+      this.#inserts.set(rows, statement);
+    }
+    return statement;
+  }
+
+  /** The synchronous core of insertBatch (the worker thread calls this directly). */
+  insertBatchSync(batch: Batch): InsertResult {
+    const before = this.#lastSeq;
+    try {
+      const outcomes = this.#transaction(batch);
+      this.#keys.committed();
+      return { outcomes, lastSeq: this.#lastSeq };
+    } catch (err) {
+      this.#lastSeq = before;
+      this.#keys.rolledBack();
+      throw translate(err, this.location);
+    }
+  }
+
+  async insertBatch(batch: Batch): Promise<InsertResult> {
+    const result = this.insertBatchSync(batch);
+    this.maintain();
+    return result;
+  }
+
+  /**
+   * One bounded step of background index work (a merge chunk), in its own
+   * transaction; call between commits. Returns true while more is pending.
+   */
+  maintain(): boolean {
+    try {
+      return this.#keys.maintain();
+    } catch (err) {
+      // Index maintenance is redone later; the events it covers are durable already.
+      throw translate(err, this.location);
+    }
+  }
+
+  async stats(): Promise<StoreStats> {
+    return this.#reader.stats();
+  }
+
+  async list(query: ListQuery): Promise<StoredEvent[]> {
+    return this.#reader.list(query);
+  }
+
+  async ping(): Promise<void> {
+    pingSqlite(this.#reader, this.location);
+  }
+
+  async close(): Promise<void> {
+    if (this.#db.open) this.#db.close();
+  }
+}

@@ -1,0 +1,88 @@
+/** Every benchmark scenario runs in its tiny smoke size and verifies itself, so none can rot unnoticed. */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { natsGate, postgresGate } from '../support/services.js';
+
+const run = promisify(execFile);
+const runner = fileURLToPath(new URL('../../bench/run.js', import.meta.url));
+const pg = await postgresGate();
+const nats = await natsGate();
+
+test('bench --smoke: every scenario (SQLite, PostgreSQL, JetStream) completes verified', {
+  skip: pg.skip || nats.skip,
+}, async () => {
+  pg.require();
+  nats.require();
+  const { stdout } = await run(process.execPath, [runner, '--smoke'], { timeout: 240_000 });
+  const rows = stdout.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| scenario'));
+  const names = new Set(rows.map((r) => r.split('|')[1].trim()));
+  for (const kind of ['sqlite', 'postgres', 'jetstream']) {
+    assert.ok(
+      [...names].some((n) => n.startsWith(kind)),
+      `a ${kind} scenario ran`,
+    );
+  }
+  assert.ok(
+    rows.every((r) => r.includes('| yes |')),
+    stdout,
+  );
+});
+
+const benchScript = (name: string) => fileURLToPath(new URL(`../../bench/${name}.js`, import.meta.url));
+
+test('bench:compare smoke: all three systems run the same tiny load and store the exact unique count', {
+  skip: nats.skip,
+}, async () => {
+  nats.require();
+  const { stdout } = await run(
+    process.execPath,
+    [benchScript('compare'), '--events', '2000', '--rounds', '1'],
+    {
+      timeout: 240_000,
+    },
+  );
+  const rows = stdout.split('\n').filter((l) => /^\| (pubsub|NATS|storage)/.test(l));
+  assert.equal(rows.length, 3, stdout);
+  assert.ok(
+    rows.every((r) => r.includes('| yes |')),
+    stdout,
+  );
+  assert.match(stdout, /ours \/ JetStream = \*\*[\d.]+×\*\*/);
+});
+
+test('bench:growth smoke: ingests to a small size, prints slices and page latency', async () => {
+  const { stdout } = await run(
+    process.execPath,
+    [benchScript('growth'), '--unique', '20000', '--slice', '10000', '--pages', '20'],
+    { timeout: 240_000 },
+  );
+  assert.match(stdout, /^\| 2\d,\d{3} \|/m);
+  assert.match(stdout, /GET \/events\?topic=&after=&limit=100 at 20,0\d\d events: p50 [\d.]+ ms/);
+});
+
+test('bench:ceiling smoke: both storage layouts insert the same events', async () => {
+  for (const layout of ['store', 'naive']) {
+    const { stdout } = await run(
+      process.execPath,
+      [
+        benchScript('storage-ceiling'),
+        '--layout',
+        layout,
+        '--rows',
+        '4000',
+        '--batch',
+        '500',
+        '--every',
+        '4000',
+        '--json',
+      ],
+      { timeout: 120_000 },
+    );
+    const result = JSON.parse(stdout.trim());
+    assert.equal(result.rows, 4000);
+    assert.ok(result.overall > 0);
+  }
+});
