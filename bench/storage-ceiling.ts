@@ -87,7 +87,9 @@ async function main(): Promise<void> {
   let sliceRows = 0;
   const slices: { upTo: number; rowsPerSecond: number; rssMb: number }[] = [];
   for (let k = 0; k < plan.batches; k++) {
-    const events = prepareEvents(plan.batchEvents(k), { ...defaultLimits, eventsPerRequest: batch });
+    const checked = prepareEvents(plan.batchEvents(k), { ...defaultLimits, eventsPerRequest: batch });
+    if (!checked.ok) throw new Error(checked.problem.message);
+    const events = checked.value;
     const t0 = performance.now();
     const c0 = process.cpuUsage();
     await insert(events);

@@ -1,34 +1,23 @@
 /**
- * `aggregator serve`: open the store, start the writer and the HTTP app, the
- * JetStream source when configured, listen; on SIGTERM/SIGINT stop pulling
- * from JetStream, stop accepting, drain and commit what is queued, close the
- * store, exit 0. A second signal exits at once with 1.
+ * `aggregator serve`: start the aggregator (store, writer, HTTP app, the
+ * JetStream source when configured; see aggregator.ts), listen; on
+ * SIGTERM/SIGINT stop pulling from JetStream, stop accepting, drain and commit
+ * what is queued, close the store, exit 0. A second signal exits at once with 1.
  */
 import { type Logger, pino } from 'pino';
+import { startAggregator } from '../aggregator.js';
 import { type Config, loadConfig } from '../config/config.js';
-import { redactUrl } from '../config/redact-url.js';
-import { buildApp } from '../http/app.js';
 import type { RouteAccess } from '../http/policies/access.js';
-import { Writer } from '../ingest/writer.js';
-import type { NatsSource } from '../sources/nats-source.js';
-import { openStore } from '../store/open-store.js';
 
 export async function serve(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<void> {
   const config = loadConfig(argv, env);
   const logger = pino({ level: config.logLevel, base: { pid: process.pid } });
-  const store = await openStore(config);
+  const aggregator = await startAggregator(config, { logger, clock: Date.now });
+  const { store, writer, app } = aggregator;
   store.onFatal?.((err) => {
     logger.fatal({ err }, 'the store broke beyond recovery; exiting so a supervisor restarts the aggregator');
     process.exit(1);
   });
-  const inline = config.store === 'sqlite' && config.sqliteWriter === 'inline';
-  // Off the event loop (writer thread, PostgreSQL), commits overlap with parsing: split heavy groups, keep two in flight.
-  const writer = new Writer(
-    store,
-    inline ? config.limits : { ...config.limits, splitAbove: 32, pipeline: 2 },
-  );
-  const startedAt = Date.now();
-  const app = await buildApp({ config, store, writer, logger, clock: Date.now, startedAt });
 
   const state = await store.stats();
   const n = (x: number) => x.toLocaleString('en-US');
@@ -37,29 +26,6 @@ export async function serve(argv: readonly string[], env: NodeJS.ProcessEnv): Pr
   );
 
   logAccess(logger, config, app.accessTable);
-
-  let source: NatsSource | undefined;
-  if (config.nats) {
-    try {
-      // Imported only when configured: a server without a broker does not carry the NATS client.
-      const { NatsSource } = await import('../sources/nats-source.js');
-      source = await NatsSource.start({
-        config: config.nats,
-        writer,
-        limits: config.limits,
-        logger,
-        name: config.instanceId,
-      });
-    } catch (err) {
-      await app.close();
-      throw new Error(
-        `cannot consume from NATS at ${redactUrl(config.nats.url)}: ${(err as Error).message}`,
-        {
-          cause: err,
-        },
-      );
-    }
-  }
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -70,9 +36,7 @@ export async function serve(argv: readonly string[], env: NodeJS.ProcessEnv): Pr
     stopping = true;
     logger.info(`${signal}: draining ${writer.depth} queued events, then closing`);
     try {
-      // The source first: no new messages, and those in flight are committed and acknowledged.
-      await source?.stop();
-      await app.close();
+      await aggregator.close();
       logger.info('stopped cleanly');
       process.exit(0);
     } catch (err) {

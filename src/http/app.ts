@@ -11,7 +11,7 @@ import type { Config } from '../config/config.js';
 import type { Writer } from '../ingest/writer.js';
 import { Hub } from '../live/hub.js';
 import type { EventStore } from '../store/event-store.js';
-import { registerErrorHandling } from './errors.js';
+import { registerErrorHandling } from './error-handler.js';
 import metricsPlugin from './plugins/metrics.js';
 import openApiPlugin from './plugins/openapi.js';
 import ssePlugin from './plugins/sse.js';
@@ -70,7 +70,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(metricsPlugin, { store: deps.store, writer: deps.writer, hub });
   await app.register(ssePlugin, { heartbeatMs: deps.config.sseHeartbeatMs });
 
-  await app.register(publishRoutes, deps);
+  await app.register(publishRoutes, { writer: deps.writer, limits: deps.config.limits });
   await app.register(eventsRoutes, deps);
   await app.register(statsRoutes, deps);
   await app.register(healthRoutes, deps);

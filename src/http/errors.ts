@@ -1,14 +1,18 @@
 /**
  * The error registry: every error a client can see has a stable code, an HTTP
- * status and a message; one handler maps faults to the SPEC's JSON body
- * `{error, message, details?}`. Clients branch on `error`, never on `message`.
- * A 5xx never carries internal detail (no stack, no SQL); the log has it.
+ * status and a message, in the SPEC's JSON body `{error, message, details?}`.
+ * Clients branch on `error`, never on `message`. A 5xx never carries internal
+ * detail (no stack, no SQL); the log has it.
+ *
+ * One table maps the codes the rest of the program speaks — refusals
+ * (ingest/refusal.ts), the writer's and the store's faults, Fastify's own —
+ * to that answer, as undici and Fastify give each error a stable `code`:
+ * a lookup by code, never a chain of `instanceof` checks.
  */
-import type { FastifyError, FastifyInstance } from 'fastify';
-import { LineTooLongError, MalformedJsonError } from '../ingest/json-body.js';
-import { BadBatchError, InvalidEventsError, TooManyEventsError } from '../ingest/validate.js';
-import { OverloadedError, ShuttingDownError } from '../ingest/writer.js';
-import { StorageFullError, StoreUnavailableError } from '../store/event-store.js';
+import type { FastifyError, FastifyReply } from 'fastify';
+import type { Refusal, RefusalCode } from '../ingest/refusal.js';
+import type { OverloadedError, ShuttingDownError } from '../ingest/writer.js';
+import type { StoreFaultCode } from '../store/event-store.js';
 
 export const errorStatus = {
   AGG_ERR_BAD_JSON: 400,
@@ -38,100 +42,116 @@ export interface ErrorBody {
   details?: readonly object[];
 }
 
-export class HttpError extends Error {
+/** What the client gets: status, headers and the JSON body. */
+export interface HttpAnswer {
   readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: ErrorBody;
+  /** Fastify refused the request body before it was read as events (a refused delivery). */
+  readonly refusedBody?: boolean;
+}
+
+function answer(
+  code: ErrorCode,
+  message: string,
+  details?: readonly object[],
+  headers: Readonly<Record<string, string>> = {},
+): HttpAnswer {
+  const body = details === undefined ? { error: code, message } : { error: code, message, details };
+  return { status: errorStatus[code], headers, body };
+}
+
+/** An error raised by HTTP code itself (access control, rate limit, routes), born with its answer. */
+export class HttpError extends Error {
+  readonly answer: HttpAnswer;
   constructor(
     readonly code: ErrorCode,
     message: string,
-    readonly details?: readonly object[],
-    readonly headers: Readonly<Record<string, string>> = {},
+    details?: readonly object[],
+    headers: Readonly<Record<string, string>> = {},
   ) {
     super(message);
-    this.status = errorStatus[code];
-  }
-
-  get body(): ErrorBody {
-    return this.details === undefined
-      ? { error: this.code, message: this.message }
-      : { error: this.code, message: this.message, details: this.details };
+    this.answer = answer(code, message, details, headers);
   }
 }
 
 /** Seconds a client should wait before retrying a 503/507 (RFC 9110 §10.2.3 Retry-After). */
 const retryAfter = { 'retry-after': '1' };
 
-/** Maps any thrown value to the HttpError the client sees. */
-export function toHttpError(err: unknown): HttpError {
-  if (err instanceof HttpError) return err;
-  if (err instanceof InvalidEventsError) return new HttpError('AGG_ERR_VALIDATION', err.message, err.details);
-  if (err instanceof BadBatchError) return new HttpError('AGG_ERR_BAD_REQUEST', err.message);
-  if (err instanceof MalformedJsonError)
-    return new HttpError('AGG_ERR_BAD_JSON', `malformed JSON: ${err.message}`);
-  if (err instanceof TooManyEventsError) return new HttpError('AGG_ERR_TOO_LARGE', err.message);
-  if (err instanceof LineTooLongError) return new HttpError('AGG_ERR_TOO_LARGE', err.message);
-  if (err instanceof OverloadedError)
-    return new HttpError('AGG_ERR_OVERLOADED', err.message, undefined, retryAfter);
-  if (err instanceof ShuttingDownError) {
-    return new HttpError('AGG_ERR_SHUTTING_DOWN', err.message, undefined, retryAfter);
-  }
-  if (err instanceof StoreUnavailableError) {
-    return new HttpError('AGG_ERR_STORE_UNAVAILABLE', err.message, undefined, retryAfter);
-  }
-  if (err instanceof StorageFullError)
-    return new HttpError('AGG_ERR_STORAGE_FULL', err.message, undefined, retryAfter);
-  return fromFastify(err as FastifyError);
+interface Entry {
+  readonly error: ErrorCode;
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Replaces the error's own message (Fastify's name internals). */
+  readonly message?: string;
+  readonly refusedBody?: true;
 }
 
-function fromFastify(err: FastifyError): HttpError {
-  switch (err.code) {
-    case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new HttpError('AGG_ERR_TOO_LARGE', 'request body is larger than the limit');
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new HttpError(
-        'AGG_ERR_UNSUPPORTED_MEDIA_TYPE',
-        'send application/json or application/x-ndjson',
-        undefined,
-        // @see RFC 9110 §15.5.16: a 415 may say which formats would have worked.
-        { 'accept-post': 'application/json, application/x-ndjson' },
-      );
+type OwnCode = RefusalCode | StoreFaultCode | OverloadedError['code'] | ShuttingDownError['code'];
+
+const ownCodes: Record<OwnCode, Entry> = {
+  MALFORMED_JSON: { error: 'AGG_ERR_BAD_JSON' },
+  NOT_EVENTS: { error: 'AGG_ERR_BAD_REQUEST' },
+  LINE_TOO_LONG: { error: 'AGG_ERR_TOO_LARGE' },
+  BODY_TOO_LARGE: { error: 'AGG_ERR_TOO_LARGE' },
+  TOO_MANY_EVENTS: { error: 'AGG_ERR_TOO_LARGE' },
+  INVALID_EVENTS: { error: 'AGG_ERR_VALIDATION' },
+  QUEUE_FULL: { error: 'AGG_ERR_OVERLOADED', headers: retryAfter },
+  SHUTTING_DOWN: { error: 'AGG_ERR_SHUTTING_DOWN', headers: retryAfter },
+  STORE_UNAVAILABLE: { error: 'AGG_ERR_STORE_UNAVAILABLE', headers: retryAfter },
+  STORE_FULL: { error: 'AGG_ERR_STORAGE_FULL', headers: retryAfter },
+};
+
+const fastifyCodes: Record<string, Entry> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: {
+    error: 'AGG_ERR_TOO_LARGE',
+    message: 'request body is larger than the limit',
+    refusedBody: true,
+  },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
+    error: 'AGG_ERR_UNSUPPORTED_MEDIA_TYPE',
+    message: 'send application/json or application/x-ndjson',
+    // @see RFC 9110 §15.5.16: a 415 may say which formats would have worked.
+    headers: { 'accept-post': 'application/json, application/x-ndjson' },
+    refusedBody: true,
+  },
+};
+
+/** Every code → its answer; a Map, so a code such as "constructor" finds nothing. */
+const table = new Map<string, Entry>([...Object.entries(ownCodes), ...Object.entries(fastifyCodes)]);
+
+/** The answer to a refused delivery (an admission result, not an exception). */
+export function refusalAnswer(refusal: Refusal): HttpAnswer {
+  const entry = ownCodes[refusal.code];
+  return answer(entry.error, refusal.message, refusal.details, entry.headers);
+}
+
+/** The answer to anything thrown while handling a request. */
+export function faultAnswer(err: unknown): HttpAnswer {
+  if (err instanceof HttpError) return err.answer;
+  const e = err as FastifyError;
+  const entry = typeof e.code === 'string' ? table.get(e.code) : undefined;
+  if (entry !== undefined) {
+    const found = answer(entry.error, entry.message ?? e.message, undefined, entry.headers);
+    return entry.refusedBody ? { ...found, refusedBody: true } : found;
   }
-  if (err.validation) {
-    const details = err.validation.map((v) => ({
+  if (e.validation) {
+    const details = e.validation.map((v) => ({
       field: String(v.params?.missingProperty ?? v.instancePath.slice(1).replaceAll('/', '.')),
       message: v.message ?? 'is invalid',
     }));
-    return new HttpError('AGG_ERR_BAD_REQUEST', `invalid ${err.validationContext ?? 'request'}`, details);
+    return answer('AGG_ERR_BAD_REQUEST', `invalid ${e.validationContext ?? 'request'}`, details);
   }
-  if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
-    return new HttpError('AGG_ERR_BAD_REQUEST', err.message);
+  // Fastify's other refusals (a body cut short, a wrong Content-Length) carry a 4xx statusCode.
+  if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+    return { ...answer('AGG_ERR_BAD_REQUEST', e.message), refusedBody: true };
   }
-  return new HttpError('AGG_ERR_INTERNAL', 'internal error; see the server log');
+  return answer('AGG_ERR_INTERNAL', 'internal error; see the server log');
 }
 
-/** Installs the one error handler and the JSON 404/405 answer. */
-export function registerErrorHandling(app: FastifyInstance): void {
-  app.setErrorHandler((err, request, reply) => {
-    const http = toHttpError(err);
-    if (http.status >= 500) request.log.error({ err }, http.message);
-    reply.code(http.status).headers(http.headers).type('application/json; charset=utf-8').send(http.body);
-  });
-
-  app.setNotFoundHandler((request, reply) => {
-    const path = request.url.split('?', 1)[0];
-    const allowed = (['GET', 'POST', 'HEAD'] as const).filter((method) =>
-      app.hasRoute({ url: path, method }),
-    );
-    const http =
-      allowed.length > 0
-        ? new HttpError(
-            'AGG_ERR_METHOD_NOT_ALLOWED',
-            `${request.method} is not allowed on ${path}`,
-            undefined,
-            {
-              allow: allowed.join(', '),
-            },
-          )
-        : new HttpError('AGG_ERR_NOT_FOUND', `no route ${request.method} ${path}`);
-    reply.code(http.status).headers(http.headers).send(http.body);
-  });
+export function sendAnswer(reply: FastifyReply, answer: HttpAnswer): FastifyReply {
+  return reply
+    .code(answer.status)
+    .headers(answer.headers)
+    .type('application/json; charset=utf-8')
+    .send(answer.body);
 }

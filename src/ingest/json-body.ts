@@ -4,17 +4,12 @@
  * `__proto__` / `constructor.prototype` keys (prototype poisoning), refuse
  * nesting deeper than a payload could legitimately need before parsing it
  * (see json-depth.ts), and report what is wrong and where, instead of a bare
- * "invalid JSON".
+ * "invalid JSON". A body that cannot be read is a refusal value, not an exception.
  */
 import sjson from 'secure-json-parse';
-import { defaultLimits, type Limits } from '../config/limits.js';
+import type { Limits } from '../config/limits.js';
 import { nestsDeeperThan } from './json-depth.js';
-
-/** The body is not valid JSON (or a line of it is not), or nests too deep to be parsed. */
-export class MalformedJsonError extends Error {}
-
-/** One NDJSON line is longer than the limit (HTTP 413). */
-export class LineTooLongError extends Error {}
+import { type Checked, fail, pass } from './refusal.js';
 
 export type BodyLimits = Pick<Limits, 'jsonDepth' | 'ndjsonLineBytes'>;
 
@@ -30,12 +25,12 @@ const safe = { protoAction: 'error', constructorAction: 'error' } as const;
  */
 const bodyDepth = (limits: BodyLimits) => 2 * limits.jsonDepth + 3;
 
-export function parseJson(text: string, limits: BodyLimits = defaultLimits): unknown {
-  if (text.length === 0) throw new MalformedJsonError('the body is empty');
+export function parseJson(text: string, limits: BodyLimits): Checked<unknown> {
+  if (text.length === 0) return malformed('the body is empty');
   return parseValue(text, limits, '');
 }
 
-export function parseNdjson(text: string, limits: BodyLimits = defaultLimits): unknown[] {
+export function parseNdjson(text: string, limits: BodyLimits): Checked<unknown[]> {
   const values: unknown[] = [];
   let line = 0;
   for (let start = 0; start < text.length; ) {
@@ -48,22 +43,24 @@ export function parseNdjson(text: string, limits: BodyLimits = defaultLimits): u
     // UTF-8 takes 1-3 bytes per UTF-16 unit, so only lines near the limit need their bytes counted.
     const max = limits.ndjsonLineBytes;
     if (raw.length > max || (raw.length * 3 > max && Buffer.byteLength(raw) > max)) {
-      throw new LineTooLongError(`line ${line} is longer than ${max} bytes`);
+      return fail('LINE_TOO_LONG', `line ${line} is longer than ${max} bytes`);
     }
-    values.push(parseValue(raw, limits, `line ${line}: `));
+    const value = parseValue(raw, limits, `line ${line}: `);
+    if (!value.ok) return value;
+    values.push(value.value);
   }
-  return values;
+  return pass(values);
 }
 
-function parseValue(text: string, limits: BodyLimits, where: string): unknown {
+const malformed = (message: string) => fail('MALFORMED_JSON', `malformed JSON: ${message}`);
+
+function parseValue(text: string, limits: BodyLimits, where: string): Checked<unknown> {
   const maxDepth = bodyDepth(limits);
-  if (nestsDeeperThan(text, maxDepth)) {
-    throw new MalformedJsonError(`${where}nested deeper than ${maxDepth} levels`);
-  }
+  if (nestsDeeperThan(text, maxDepth)) return malformed(`${where}nested deeper than ${maxDepth} levels`);
   try {
-    return sjson.parse(text, undefined, safe);
+    return pass(sjson.parse(text, undefined, safe));
   } catch (err) {
-    // Covers SyntaxError and, from any engine with a recursive parser, RangeError.
-    throw new MalformedJsonError(`${where}${(err as Error).message}`);
+    // The parser's only way to say "not JSON": SyntaxError (or RangeError from a recursive parser).
+    return malformed(`${where}${(err as Error).message}`);
   }
 }

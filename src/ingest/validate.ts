@@ -1,8 +1,8 @@
 /**
  * Turns a parsed request body (or a broker message) into prepared events, all
  * or nothing: either every event is valid and comes back prepared for the
- * writer, or an InvalidEventsError lists what is wrong by index and field and
- * nothing is stored. The event schema is compiled once, at module load.
+ * writer, or the INVALID_EVENTS problem lists what is wrong by index and
+ * field and nothing is stored. The event schema is compiled once, at module load.
  */
 import { Ajv, type ErrorObject } from 'ajv';
 import addFormatsModule from 'ajv-formats';
@@ -10,6 +10,7 @@ import type { Limits } from '../config/limits.js';
 import { type Event, eventSchema, type PreparedEvent } from '../domain/event.js';
 import { bodyFingerprint } from '../domain/fingerprint.js';
 import { nestsDeeperThan } from './json-depth.js';
+import { type Checked, type FieldError, fail, pass } from './refusal.js';
 
 // ajv-formats ships CommonJS with a default export; under NodeNext it arrives wrapped.
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
@@ -19,53 +20,28 @@ addFormats(ajv, ['date-time']);
 ajv.addKeyword('example');
 const validateEvent = ajv.compile<Event>(eventSchema);
 
-export interface FieldError {
-  readonly index: number;
-  readonly field: string;
-  readonly message: string;
-}
-
-/** The body is not an event, an array of events, or {"events": [...]}. */
-export class BadBatchError extends Error {}
-
-/** More events than one request may carry. */
-export class TooManyEventsError extends Error {
-  constructor(
-    readonly total: number,
-    limit: number,
-  ) {
-    super(`${total} events in one request; the limit is ${limit}`);
-  }
-}
-
-/** At least one event broke a rule; `details` names each (capped), `invalid` counts the events. */
-export class InvalidEventsError extends Error {
-  constructor(
-    readonly details: FieldError[],
-    readonly invalid: number,
-    readonly total: number,
-  ) {
-    super(`${invalid} of ${total} event${total === 1 ? '' : 's'} invalid; nothing was stored`);
-  }
-}
-
 /** Accepts one event, an array of events, or `{"events": [...]}` and returns the list. */
-export function eventList(body: unknown): unknown[] {
-  if (Array.isArray(body)) return body;
+export function eventList(body: unknown): Checked<unknown[]> {
+  if (Array.isArray(body)) return pass(body);
   if (typeof body === 'object' && body !== null) {
-    if (!Object.hasOwn(body, 'events') || Object.hasOwn(body, 'topic')) return [body];
+    if (!Object.hasOwn(body, 'events') || Object.hasOwn(body, 'topic')) return pass([body]);
     const keys = Object.keys(body);
     const events = (body as { events: unknown }).events;
-    if (keys.length === 1 && Array.isArray(events)) return events;
-    throw new BadBatchError('a batch object must be exactly {"events": [ ... ]}');
+    if (keys.length === 1 && Array.isArray(events)) return pass(events);
+    return fail('NOT_EVENTS', 'a batch object must be exactly {"events": [ ... ]}');
   }
-  throw new BadBatchError('body must be an event object, an array of events, or {"events": [ ... ]}');
+  return fail('NOT_EVENTS', 'body must be an event object, an array of events, or {"events": [ ... ]}');
 }
 
-/** Validates every event and prepares it for the writer; throws without side effects on any error. */
-export function prepareEvents(list: readonly unknown[], limits: Limits): PreparedEvent[] {
+/** Validates every event and prepares it for the writer: all of them, or the problem. */
+export type EventLimits = Pick<Limits, 'eventsPerRequest' | 'payloadBytes' | 'jsonDepth' | 'errorDetails'>;
+
+export function prepareEvents(list: readonly unknown[], limits: EventLimits): Checked<PreparedEvent[]> {
   if (list.length > limits.eventsPerRequest) {
-    throw new TooManyEventsError(list.length, limits.eventsPerRequest);
+    return fail(
+      'TOO_MANY_EVENTS',
+      `${list.length} events in one request; the limit is ${limits.eventsPerRequest}`,
+    );
   }
   const prepared = new Array<PreparedEvent>(list.length);
   const details: FieldError[] = [];
@@ -102,8 +78,15 @@ export function prepareEvents(list: readonly unknown[], limits: Limits): Prepare
       };
     }
   }
-  if (invalid > 0) throw new InvalidEventsError(details, invalid, list.length);
-  return prepared;
+  if (invalid > 0) {
+    const total = list.length;
+    return fail(
+      'INVALID_EVENTS',
+      `${invalid} of ${total} event${total === 1 ? '' : 's'} invalid; nothing was stored`,
+      details,
+    );
+  }
+  return pass(prepared);
 }
 
 /** JSON text of a payload; undefined when it nests too deep to serialise (the stack ran out). */
@@ -116,7 +99,7 @@ function serialise(payload: object): string | undefined {
 }
 
 /** Why a payload (valid as an object) cannot be stored, or undefined when it can. */
-function payloadProblem(value: object, text: string | undefined, limits: Limits): string | undefined {
+function payloadProblem(value: object, text: string | undefined, limits: EventLimits): string | undefined {
   const depthMessage = `must nest at most ${limits.jsonDepth} levels deep`;
   if (text === undefined) return depthMessage;
   // byteLength is O(n); a string this short cannot exceed the limit even at 3 bytes per UTF-16 unit.

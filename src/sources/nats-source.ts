@@ -21,9 +21,7 @@ import { type ConsumerMessages, connect, type JsMsg, type NatsConnection } from 
 import type { Logger } from 'pino';
 import type { NatsConfig } from '../config/config.js';
 import type { Limits } from '../config/limits.js';
-import type { PreparedEvent } from '../domain/event.js';
-import { parseJson } from '../ingest/json-body.js';
-import { eventList, InvalidEventsError, prepareEvents, TooManyEventsError } from '../ingest/validate.js';
+import { admit } from '../ingest/admission.js';
 import type { Writer } from '../ingest/writer.js';
 import { ensureConsumer, ensureStream } from './jetstream-setup.js';
 
@@ -147,18 +145,14 @@ export class NatsSource {
 
   async #handle(msg: JsMsg, started: (events: number) => void): Promise<void> {
     const { writer, limits } = this.#options;
-    let events: PreparedEvent[];
-    try {
-      if (msg.data.length > limits.bodyBytes) throw new Error(`message over ${limits.bodyBytes} bytes`);
-      events = prepareEvents(eventList(parseJson(msg.string(), limits)), limits);
-    } catch (err) {
-      const count = err instanceof InvalidEventsError || err instanceof TooManyEventsError ? err.total : 1;
+    const { events, refusal } = admit({ format: 'json', text: msg.string(), bytes: msg.data.length }, limits);
+    if (refusal !== undefined) {
       this.#logger.warn(
-        { stream_seq: msg.seq, subject: msg.subject, reason: (err as Error).message },
+        { stream_seq: msg.seq, subject: msg.subject, reason: refusal.message },
         'invalid message: counted as rejected and terminated',
       );
       // Terminated only once its count is committed: a crash in between may count it twice, never zero times.
-      await writer.reject(count);
+      await writer.countRefused(refusal.deliveries);
       msg.term();
       return;
     }

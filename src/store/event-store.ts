@@ -64,6 +64,12 @@ export interface EventStore {
   /** Where the data lives, for the startup line (never includes credentials). */
   readonly location: string;
   /**
+   * Whether a commit runs off the event loop (a writer thread, a database
+   * server): the writer then keeps two commits in flight and splits heavy
+   * groups, so parsing overlaps with committing (see ingest/writer.ts).
+   */
+  readonly commitsOffLoop: boolean;
+  /**
    * Stores every event whose (topic, event_id) is new, in input order, and
    * moves the lifetime counters — all in one transaction, durable when the
    * promise resolves. Rejects (and stores nothing) on a fault.
@@ -85,16 +91,33 @@ export interface EventStore {
   close(): Promise<void>;
 }
 
-/** The store cannot be reached or is failing; retry later (HTTP 503). */
+/**
+ * A store fault a caller can act on, told apart by its `code` (as undici's
+ * errors are): `STORE_UNAVAILABLE` — retry later (HTTP 503); `STORE_FULL` —
+ * the disk is full and nothing of the batch was written (HTTP 507). Any other
+ * error from a store is a bug. The code also survives a thread boundary,
+ * which a class does not.
+ */
+export type StoreFaultCode = 'STORE_UNAVAILABLE' | 'STORE_FULL';
+
+/** The store cannot be reached or is failing; retry later. */
 export class StoreUnavailableError extends Error {
+  readonly code = 'STORE_UNAVAILABLE';
   constructor(cause: unknown) {
     super('the event store is unavailable', { cause });
   }
 }
 
-/** The disk is full; nothing of the batch was written (HTTP 507). */
+/** The disk is full; nothing of the batch was written. */
 export class StorageFullError extends Error {
+  readonly code = 'STORE_FULL';
   constructor(cause: unknown) {
     super('the event store is out of disk space', { cause });
   }
+}
+
+/** The fault's code when `err` is one of the store faults above, else undefined. */
+export function storeFaultCode(err: unknown): StoreFaultCode | undefined {
+  const code = (err as { code?: unknown } | null | undefined)?.code;
+  return code === 'STORE_UNAVAILABLE' || code === 'STORE_FULL' ? code : undefined;
 }

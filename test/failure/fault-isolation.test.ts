@@ -6,23 +6,17 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { defaultLimits } from '../../src/config/limits.js';
 import type { PreparedEvent } from '../../src/domain/event.js';
-import { prepareEvents } from '../../src/ingest/validate.js';
 import { type CommitInfo, Writer } from '../../src/ingest/writer.js';
 import { ThreadedSqliteStore } from '../../src/store/sqlite/threaded-sqlite-store.js';
-import { event, tempDir } from '../support/harness.js';
+import { event, prepared as prepare, tempDir } from '../support/harness.js';
 
-const prepared = (from: number, n: number) =>
-  prepareEvents(
-    Array.from({ length: n }, (_, i) => event(from + i)),
-    defaultLimits,
-  );
+const prepared = (from: number, n: number) => prepare(Array.from({ length: n }, (_, i) => event(from + i)));
 
 test('through the writer thread: a request that breaks its transaction fails alone', async (t) => {
   const store = await ThreadedSqliteStore.open({ dataDir: tempDir(t), sync: 'full' });
   t.after(() => store.close());
-  const writer = new Writer(store, { queueEvents: 1000, batchEvents: 1000 });
+  const writer = new Writer(store, { queueEvents: 1000, batchEvents: 1000, clock: Date.now });
   const commits: CommitInfo[] = [];
   writer.onCommit((c) => commits.push(c));
 

@@ -6,12 +6,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { defaultLimits } from '../../src/config/limits.js';
 import type { Event } from '../../src/domain/event.js';
-import { prepareEvents } from '../../src/ingest/validate.js';
 import { StoreUnavailableError } from '../../src/store/event-store.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
-import { event } from '../support/harness.js';
+import { event, prepared } from '../support/harness.js';
 import { allowConnections, freshDatabase, postgresGate, terminateConnections } from '../support/services.js';
 import { storeContract } from '../support/store-contract.js';
 
@@ -26,7 +24,7 @@ storeContract('PostgresStore', {
 });
 
 const batch = (events: Event[], receivedAt = Date.now()) => ({
-  events: prepareEvents(events, defaultLimits),
+  events: prepared(events),
   receivedAt,
   rejected: 0,
 });

@@ -1,18 +1,20 @@
 /**
- * Test harness: a real aggregator (real SQLite in a temp dir) built in-process,
- * plus small helpers for events and HTTP. Every test closes what it opens.
+ * Test harness: a real aggregator (real SQLite in a temp dir) built in-process
+ * by the same startAggregator() that `aggregator serve` runs, with the same
+ * store, writer tuning and plugins, plus small helpers for events and HTTP.
+ * Every test closes what it opens.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { pino } from 'pino';
 import { request } from 'undici';
-import { type Config, loadConfig } from '../../src/config/config.js';
-import type { Event } from '../../src/domain/event.js';
-import { buildApp } from '../../src/http/app.js';
-import { Writer } from '../../src/ingest/writer.js';
-import type { EventStore } from '../../src/store/event-store.js';
-import { openStore } from '../../src/store/open-store.js';
+import { type Aggregator, startAggregator } from '../../src/aggregator.js';
+import { loadConfig } from '../../src/config/config.js';
+import { defaultLimits, type Limits } from '../../src/config/limits.js';
+import type { Event, PreparedEvent } from '../../src/domain/event.js';
+import { prepareEvents } from '../../src/ingest/validate.js';
 
 export function makeTempDir(prefix = 'agg-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
@@ -29,21 +31,12 @@ export function tempDir(t: { after: (fn: () => unknown) => void }): string {
   return dir;
 }
 
-export interface Harness {
-  readonly app: FastifyInstance;
-  readonly store: EventStore;
-  readonly writer: Writer;
-  readonly config: Config;
-  close(): Promise<void>;
-}
+export type Harness = Aggregator;
 
-/** Builds the app on `dataDir` with extra serve flags (e.g. `--queue-limit 1`). */
+/** Starts the aggregator on `dataDir` with extra serve flags (e.g. `--queue-limit 1`), without listening. */
 export async function startApp(dataDir: string, flags: readonly string[] = []): Promise<Harness> {
   const config = loadConfig(['--data-dir', dataDir, '--log-level', 'silent', ...flags], {});
-  const store = await openStore(config);
-  const writer = new Writer(store, config.limits);
-  const app = await buildApp({ config, store, writer, clock: Date.now, startedAt: Date.now() });
-  return { app, store, writer, config, close: () => app.close() };
+  return startAggregator(config, { logger: pino({ level: config.logLevel }), clock: Date.now });
 }
 
 let counter = 0;
@@ -57,6 +50,16 @@ export function event(i: number = counter++, overrides: Partial<Event> = {}): Ev
     payload: { n: i, text: 'hello' },
     ...overrides,
   };
+}
+
+/** Valid events prepared for a store or the writer, as admission would; throws if any is refused. */
+export function prepared(events: readonly unknown[], limits: Limits = defaultLimits): PreparedEvent[] {
+  const checked = prepareEvents(events, {
+    ...limits,
+    eventsPerRequest: Math.max(limits.eventsPerRequest, events.length),
+  });
+  if (!checked.ok) throw new Error(`test events refused: ${checked.problem.message}`);
+  return checked.value;
 }
 
 export async function publish(app: FastifyInstance, body: unknown, contentType = 'application/json') {

@@ -6,11 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { describe, type TestContext, test } from 'node:test';
-import { defaultLimits } from '../../src/config/limits.js';
 import type { Event, PreparedEvent } from '../../src/domain/event.js';
-import { prepareEvents } from '../../src/ingest/validate.js';
 import type { EventStore } from '../../src/store/event-store.js';
-import { event } from './harness.js';
+import { event, prepared } from './harness.js';
 
 export interface StoreFixture {
   /** Opens a store on this test's data (again after close: a restart); `instance` names the process. */
@@ -23,7 +21,7 @@ export interface ContractOptions {
   readonly fixture: (t: TestContext) => Promise<StoreFixture>;
 }
 
-const prep = (events: Event[]): PreparedEvent[] => prepareEvents(events, defaultLimits);
+const prep = (events: Event[]): PreparedEvent[] => prepared(events);
 const at = Date.parse('2026-11-25T12:00:00Z');
 
 export function storeContract(name: string, options: ContractOptions): void {

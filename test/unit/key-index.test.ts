@@ -4,17 +4,11 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { defaultLimits } from '../../src/config/limits.js';
 import type { PreparedEvent } from '../../src/domain/event.js';
-import { prepareEvents } from '../../src/ingest/validate.js';
 import { SqliteStore, type SqliteStoreOptions } from '../../src/store/sqlite/sqlite-store.js';
-import { event, tempDir } from '../support/harness.js';
+import { event, prepared as prepare, tempDir } from '../support/harness.js';
 
-const prepared = (ids: number[], topic = 'orders.created') =>
-  prepareEvents(
-    ids.map((i) => event(i, { topic })),
-    { ...defaultLimits, eventsPerRequest: 1e6 },
-  );
+const prepared = (ids: number[], topic = 'orders.created') => prepare(ids.map((i) => event(i, { topic })));
 const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i);
 const insert = (store: SqliteStore, events: PreparedEvent[]) =>
   store.insertBatch({ events, receivedAt: Date.now(), rejected: 0 });

@@ -4,22 +4,16 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { defaultLimits } from '../../src/config/limits.js';
 import type { PreparedEvent } from '../../src/domain/event.js';
-import { prepareEvents } from '../../src/ingest/validate.js';
 import { type CommitInfo, OverloadedError, ShuttingDownError, Writer } from '../../src/ingest/writer.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import { event, tempDir } from '../support/harness.js';
+import { event, prepared as prepare, tempDir } from '../support/harness.js';
 
-const prepared = (from: number, n: number) =>
-  prepareEvents(
-    Array.from({ length: n }, (_, i) => event(from + i)),
-    defaultLimits,
-  );
+const prepared = (from: number, n: number) => prepare(Array.from({ length: n }, (_, i) => event(from + i)));
 
 function open(t: Parameters<typeof tempDir>[0], queueEvents = 1000, batchEvents = 1000) {
   const store = new SqliteStore({ dataDir: tempDir(t), sync: 'full' });
-  const writer = new Writer(store, { queueEvents, batchEvents });
+  const writer = new Writer(store, { queueEvents, batchEvents, clock: Date.now });
   const commits: CommitInfo[] = [];
   writer.onCommit((c) => commits.push(c));
   return { store, writer, commits };
@@ -101,27 +95,32 @@ test('a request that breaks its transaction does not fail the requests grouped w
 test('rejected deliveries are counted in the store even with no events to commit', async (t) => {
   const { store, writer } = open(t);
   t.after(() => store.close());
-  writer.reject(3);
-  writer.reject(2);
+  writer.countRefused(3);
+  writer.countRefused(2);
   await writer.close();
   const s = await store.stats();
   assert.equal(s.rejected, 5);
   assert.equal(s.received, 0);
 });
 
-test('reject() resolves once the count is committed (a broker source terminates the message only then)', async (t) => {
+test('countRefused() resolves once the count is committed (a broker source terminates the message only then)', async (t) => {
   const { store, writer } = open(t);
   t.after(() => store.close());
-  await writer.reject(2);
+  await writer.countRefused(2);
   assert.equal((await store.stats()).rejected, 2);
-  await Promise.all([writer.reject(1), writer.submit(prepared(0, 1)), writer.reject(3)]);
+  await Promise.all([writer.countRefused(1), writer.submit(prepared(0, 1)), writer.countRefused(3)]);
   assert.equal((await store.stats()).rejected, 6);
 });
 
 test('with splitAbove, a heavy group is split in halves so commits can overlap with parsing', async (t) => {
   const store = new SqliteStore({ dataDir: tempDir(t), sync: 'full' });
   t.after(() => store.close());
-  const writer = new Writer(store, { queueEvents: 1000, batchEvents: 1000, splitAbove: 5 });
+  const writer = new Writer(store, {
+    queueEvents: 1000,
+    batchEvents: 1000,
+    clock: Date.now,
+    tuning: { splitAbove: 5, pipeline: 1 },
+  });
   const commits: CommitInfo[] = [];
   writer.onCommit((c) => commits.push(c));
   await Promise.all([0, 10, 20, 30].map((from) => writer.submit(prepared(from, 10))));

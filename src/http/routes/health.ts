@@ -4,7 +4,7 @@
  * should route only to ready replicas.
  */
 import type { FastifyInstance } from 'fastify';
-import { StorageFullError } from '../../store/event-store.js';
+import { storeFaultCode } from '../../store/event-store.js';
 import type { AppDeps } from '../app.js';
 
 export async function healthRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
@@ -44,7 +44,7 @@ export async function healthRoutes(app: FastifyInstance, deps: AppDeps): Promise
     try {
       await deps.store.ping();
     } catch (err) {
-      store = err instanceof StorageFullError ? 'full' : 'unreachable';
+      store = storeFaultCode(err) === 'STORE_FULL' ? 'full' : 'unreachable';
     }
     // An unhealthy writer gets one empty commit to show it recovered (no traffic may come to show it).
     const healthy = deps.writer.healthy || (store === 'ok' && (await deps.writer.recheck()));

@@ -2,12 +2,12 @@
  * POST /publish: one event, an array of events, `{"events": [...]}` (JSON) or
  * NDJSON. All or nothing per request; answered only after commit (SPEC).
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { summarize } from '../../domain/outcome.js';
-import { parseJson, parseNdjson } from '../../ingest/json-body.js';
-import { eventList, InvalidEventsError, prepareEvents, TooManyEventsError } from '../../ingest/validate.js';
-import type { AppDeps } from '../app.js';
-import { type ErrorCode, toHttpError } from '../errors.js';
+import { type AdmissionLimits, admit, type Delivery, unreadableDeliveries } from '../../ingest/admission.js';
+import type { Writer } from '../../ingest/writer.js';
+import { errorHandler } from '../error-handler.js';
+import { refusalAnswer, sendAnswer } from '../errors.js';
 
 const indexes = { type: 'array', items: { type: 'integer' } } as const;
 
@@ -23,14 +23,6 @@ export const publishResponseSchema = {
   },
 } as const;
 
-const refusedAsInvalid = new Set<ErrorCode>([
-  'AGG_ERR_BAD_JSON',
-  'AGG_ERR_BAD_REQUEST',
-  'AGG_ERR_TOO_LARGE',
-  'AGG_ERR_UNSUPPORTED_MEDIA_TYPE',
-  'AGG_ERR_VALIDATION',
-]);
-
 export const ndjsonTypes = ['application/x-ndjson', 'application/ndjson'];
 
 const event = { $ref: 'Event#' } as const;
@@ -38,8 +30,8 @@ const event = { $ref: 'Event#' } as const;
 /**
  * The body as OpenAPI documents it, built from the same `eventSchema` the
  * handler validates with. For documentation only: the route's validator is a
- * no-op (see `documentedOnly`), because the handler validates with
- * `prepareEvents`, which names index + field and is all-or-nothing across
+ * no-op (see `documentedOnly`), because the handler admits the body with
+ * `admit`, which names index + field and is all-or-nothing across
  * JSON and NDJSON alike; validating twice would cost time and answer worse.
  */
 export const publishBodySchema = {
@@ -68,29 +60,23 @@ export const publishBodySchema = {
 /** A validator that accepts anything: the schema it is given is for OpenAPI only. */
 const documentedOnly = () => () => true;
 
-export async function publishRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
-  // Parsers are scoped to this plugin; a thrown MalformedJsonError becomes a 400 in the error handler.
+export interface PublishDeps {
+  readonly writer: Pick<Writer, 'submit' | 'countRefused'>;
+  readonly limits: AdmissionLimits;
+}
+
+export async function publishRoutes(app: FastifyInstance, deps: PublishDeps): Promise<void> {
+  // Scoped to this plugin: the body arrives as text and is read by admission, in the handler.
   app.removeContentTypeParser(['application/json', 'text/plain']);
-  app.addContentTypeParser(
-    'application/json',
-    { parseAs: 'string' },
-    async (_request: FastifyRequest, body: string | Buffer) => parseJson(body as string, deps.config.limits),
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, text, done) =>
+    done(null, { format: 'json', text: text as string } satisfies Delivery),
   );
-  app.addContentTypeParser(
-    ndjsonTypes,
-    { parseAs: 'string' },
-    async (_request: FastifyRequest, body: string | Buffer) =>
-      parseNdjson(body as string, deps.config.limits),
+  app.addContentTypeParser(ndjsonTypes, { parseAs: 'string' }, (_request, text, done) =>
+    done(null, { format: 'ndjson', text: text as string } satisfies Delivery),
   );
 
-  // Every refused delivery is counted (lifetime `rejected`): the events of an invalid
-  // request, or one for a body that could not be read as events at all.
-  app.addHook('onError', async (_request, _reply, err) => {
-    const code = toHttpError(err).code;
-    if (!refusedAsInvalid.has(code)) return;
-    const total = err instanceof InvalidEventsError || err instanceof TooManyEventsError ? err.total : 1;
-    deps.writer.reject(total);
-  });
+  // A body Fastify refused before admission could read it is a refused delivery too.
+  app.setErrorHandler(errorHandler(() => void deps.writer.countRefused(unreadableDeliveries)));
 
   app.post(
     '/publish',
@@ -108,9 +94,14 @@ export async function publishRoutes(app: FastifyInstance, deps: AppDeps): Promis
       },
       validatorCompiler: documentedOnly,
     },
-    async (request) => {
-      const events = prepareEvents(eventList(request.body), deps.config.limits);
-      return summarize(await deps.writer.submit(events));
+    async (request, reply) => {
+      const admission = admit(request.body as Delivery | undefined, deps.limits);
+      if (admission.refusal !== undefined) {
+        // Counted with the next commit; the answer does not wait for it.
+        void deps.writer.countRefused(admission.refusal.deliveries);
+        return sendAnswer(reply, refusalAnswer(admission.refusal));
+      }
+      return summarize(await deps.writer.submit(admission.events));
     },
   );
 }

@@ -9,14 +9,14 @@
  * @see https://www.postgresql.org/docs/15/errcodes-appendix.html (SQLSTATE classes)
  */
 import pg from 'pg';
-import { StorageFullError, StoreUnavailableError } from '../event-store.js';
+import { StorageFullError, StoreUnavailableError, storeFaultCode } from '../event-store.js';
 
 /** SQLSTATE classes and codes that mean "the database cannot do it now". */
 const unavailableClasses = new Set(['08', '53', '57', '58', '40', 'XX']);
 const unavailableCodes = new Set(['55P03', '55000', '3D000', '28000', '28P01']);
 
 export function translatePgError(err: unknown): unknown {
-  if (err instanceof StoreUnavailableError || err instanceof StorageFullError) return err;
+  if (storeFaultCode(err) !== undefined) return err;
   if (!(err instanceof pg.DatabaseError)) {
     // A programming error stays visible; anything else without a SQLSTATE is the connection:
     // a socket error (ECONNRESET, ECONNREFUSED), "Connection terminated unexpectedly", a timeout.

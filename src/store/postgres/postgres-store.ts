@@ -67,6 +67,8 @@ interface EventRow {
 
 export class PostgresStore implements EventStore {
   readonly location: string;
+  /** The database server commits; the event loop only waits for the answer. */
+  readonly commitsOffLoop = true;
   /** Reads (stats, list, ping, live subscribers). */
   readonly #pool: pg.Pool;
   /** The writer's commits, apart from reads, so a burst of readers never delays a commit. */

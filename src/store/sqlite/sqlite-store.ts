@@ -48,6 +48,8 @@ export const databaseFile = 'aggregator.db';
 
 export class SqliteStore implements EventStore {
   readonly location: string;
+  /** Commits run on the caller's thread (the event loop, or the writer thread that owns this store). */
+  readonly commitsOffLoop = false;
   readonly #db: Database.Database;
   readonly #seed: number;
   readonly #hashKey: (topic: string, eventId: string, seed: number) => number;

@@ -29,6 +29,7 @@ interface Pending {
 
 export class ThreadedSqliteStore implements EventStore {
   readonly location: string;
+  readonly commitsOffLoop = true;
   readonly #worker: Worker;
   readonly #reader: SqliteReader;
   readonly #readDb: Database.Database;

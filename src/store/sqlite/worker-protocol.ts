@@ -11,10 +11,16 @@ export type WorkerReply =
   | { id: number; error: SerializedError }
   | { id: number; closed: true };
 
+/**
+ * An error as it crosses the thread boundary: a class does not survive
+ * structured cloning, a code does. `code` is the store fault's code
+ * (STORE_FULL, STORE_UNAVAILABLE) or SQLite's own; `cause` keeps SQLite's
+ * words and code for the log.
+ */
 export interface SerializedError {
-  kind: 'full' | 'unavailable' | 'other';
-  message: string;
-  code?: string;
+  readonly code?: string;
+  readonly message: string;
+  readonly cause?: { readonly code?: string; readonly message: string };
 }
 
 // Outcomes cross the thread boundary as one byte each (a transferable-size array, not N strings).
@@ -33,18 +39,23 @@ export function decodeOutcomes(bytes: Uint8Array): Outcome[] {
 }
 
 export function serializeError(err: unknown): SerializedError {
-  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-  const code = cause?.code ?? (err as { code?: string }).code;
-  const kind =
-    err instanceof StorageFullError ? 'full' : err instanceof StoreUnavailableError ? 'unavailable' : 'other';
-  // For a store fault the kind says how to answer; the log needs SQLite's own words (the cause).
-  const message = (kind !== 'other' ? cause?.message : undefined) ?? (err as Error).message ?? String(err);
-  return { kind, message, ...(code ? { code } : {}) };
+  const e = err as { code?: unknown; message?: string; cause?: { code?: unknown; message?: string } };
+  const code = typeof e.code === 'string' ? e.code : undefined;
+  const message = e.message ?? String(err);
+  const cause = e.cause;
+  if (cause === undefined || cause === null) return { code, message };
+  const causeCode = typeof cause.code === 'string' ? cause.code : undefined;
+  return { code, message, cause: { code: causeCode, message: cause.message ?? String(cause) } };
 }
 
 export function deserializeError(e: SerializedError): Error {
-  const cause = Object.assign(new Error(e.message), { code: e.code });
-  if (e.kind === 'full') return new StorageFullError(cause);
-  if (e.kind === 'unavailable') return new StoreUnavailableError(cause);
-  return cause;
+  const cause = e.cause && Object.assign(new Error(e.cause.message), { code: e.cause.code });
+  switch (e.code) {
+    case 'STORE_FULL':
+      return new StorageFullError(cause);
+    case 'STORE_UNAVAILABLE':
+      return new StoreUnavailableError(cause);
+    default:
+      return Object.assign(new Error(e.message, { cause }), { code: e.code });
+  }
 }

@@ -1,0 +1,86 @@
+/**
+ * The running aggregator, wired in one place: the store the config names, the
+ * writer (tuned by where that store commits), the HTTP app, and the JetStream
+ * source when one is configured. `aggregator serve` adds only listen() and
+ * signals; the in-process test harness calls the same function, so tests run
+ * what production runs (as fastify/demo's test helper builds the real app).
+ */
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { Config } from './config/config.js';
+import { redactUrl } from './config/redact-url.js';
+import { buildApp } from './http/app.js';
+import { Writer } from './ingest/writer.js';
+import type { NatsSource } from './sources/nats-source.js';
+import type { EventStore } from './store/event-store.js';
+import { openStore } from './store/open-store.js';
+
+export interface AggregatorDeps {
+  readonly logger: Logger;
+  /** Milliseconds since the epoch: `received_at`, uptime. */
+  readonly clock: () => number;
+}
+
+export interface Aggregator {
+  readonly config: Config;
+  readonly store: EventStore;
+  readonly writer: Writer;
+  readonly app: FastifyInstance;
+  /**
+   * Stops pulling from JetStream (what is in flight commits and is
+   * acknowledged), then closes the app: the writer drains, the store closes.
+   */
+  close(): Promise<void>;
+}
+
+export async function startAggregator(config: Config, deps: AggregatorDeps): Promise<Aggregator> {
+  const { logger, clock } = deps;
+  const store = await openStore(config);
+  const writer = new Writer(store, {
+    queueEvents: config.limits.queueEvents,
+    batchEvents: config.limits.batchEvents,
+    clock,
+  });
+  let app: FastifyInstance;
+  try {
+    app = await buildApp({ config, store, writer, logger, clock, startedAt: clock() });
+  } catch (err) {
+    await writer.close();
+    await store.close();
+    throw err;
+  }
+
+  let source: NatsSource | undefined;
+  if (config.nats !== undefined) {
+    try {
+      // Imported only when configured: a server without a broker does not carry the NATS client.
+      const { NatsSource } = await import('./sources/nats-source.js');
+      source = await NatsSource.start({
+        config: config.nats,
+        writer,
+        limits: config.limits,
+        logger,
+        name: config.instanceId,
+      });
+    } catch (err) {
+      await app.close();
+      throw new Error(
+        `cannot consume from NATS at ${redactUrl(config.nats.url)}: ${(err as Error).message}`,
+        {
+          cause: err,
+        },
+      );
+    }
+  }
+
+  return {
+    config,
+    store,
+    writer,
+    app,
+    async close() {
+      await source?.stop();
+      await app.close();
+    },
+  };
+}
