@@ -13,6 +13,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { request } from 'undici';
+import type { StatsBody } from '../src/http/routes/stats.js';
 import { LoadPlan } from '../src/loadgen/load-plan.js';
 import { quantile, send } from '../src/loadgen/sender.js';
 import { startServer } from '../src/loadgen/server-process.js';
@@ -43,13 +44,7 @@ const plan = new LoadPlan({
   runId: `g${Date.now().toString(36)}`,
 });
 
-interface Stats {
-  unique_processed: number;
-  received: number;
-  memory: { rss_bytes: number; peak_rss_bytes: number };
-  cpu: { user_seconds: number; system_seconds: number };
-}
-const stats = async (url: string) => (await (await request(`${url}/stats`)).body.json()) as Stats;
+const stats = async (url: string) => (await (await request(`${url}/stats`)).body.json()) as StatsBody;
 
 const dir = mkdtempSync(join(tmpdir(), 'agg-growth-'));
 const server = await startServer(['--data-dir', dir, ...values['serve-arg']]);

@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AckPolicy, connect } from 'nats';
 import { request } from 'undici';
+import type { StatsBody } from '../../src/http/routes/stats.js';
 import { LoadPlan } from '../../src/loadgen/load-plan.js';
 import { type ServerProcess, startServer } from '../../src/loadgen/server-process.js';
 import type { BenchResult } from './bench-result.js';
@@ -21,12 +22,6 @@ export interface DrainOptions {
   readonly replicas: number;
   readonly messages: number;
   readonly dupRate: number;
-}
-
-interface Stats {
-  received: number;
-  unique_processed: number;
-  memory: { peak_rss_bytes: number };
 }
 
 export async function jetstreamDrain(o: DrainOptions): Promise<BenchResult> {
@@ -67,7 +62,9 @@ export async function jetstreamDrain(o: DrainOptions): Promise<BenchResult> {
         }
         const seconds = (Date.now() - consumingSince) / 1000;
         const after = await Promise.all(
-          servers.map(async (s) => (await (await request(new URL('/stats', s.url))).body.json()) as Stats),
+          servers.map(
+            async (s) => (await (await request(new URL('/stats', s.url))).body.json()) as StatsBody,
+          ),
         );
         const problems: string[] = [];
         if (after[0].unique_processed !== plan.unique)

@@ -5,6 +5,7 @@
  * afterwards every replica's /stats must show exactly what was sent.
  */
 import { request } from 'undici';
+import type { StatsBody } from '../../src/http/routes/stats.js';
 import { LoadPlan } from '../../src/loadgen/load-plan.js';
 import { quantile, send } from '../../src/loadgen/sender.js';
 import { type ServerProcess, startServer } from '../../src/loadgen/server-process.js';
@@ -20,15 +21,8 @@ export interface ReplicatedLoadOptions {
   readonly topics: number;
 }
 
-interface Stats {
-  received: number;
-  unique_processed: number;
-  duplicate_dropped: number;
-  memory: { peak_rss_bytes: number };
-}
-
-async function stats(url: string): Promise<Stats> {
-  return (await (await request(new URL('/stats', url))).body.json()) as Stats;
+async function stats(url: string): Promise<StatsBody> {
+  return (await (await request(new URL('/stats', url))).body.json()) as StatsBody;
 }
 
 export function replicatedLoad(o: ReplicatedLoadOptions): Promise<BenchResult> {

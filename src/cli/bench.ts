@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { request } from 'undici';
+import type { StatsBody } from '../http/routes/stats.js';
 import { quantile, send } from '../loadgen/sender.js';
 import { type ServerProcess, startServer } from '../loadgen/server-process.js';
 import { loadFlags, number, planFrom } from './publish.js';
@@ -28,19 +29,11 @@ export const benchUsage = `Usage: aggregator bench [options]
   --json              print one JSON line
 `;
 
-interface Stats {
-  received: number;
-  unique_processed: number;
-  duplicate_dropped: number;
-  memory: { peak_rss_bytes: number; rss_bytes: number };
-  cpu: { user_seconds: number; system_seconds: number };
-}
-
-async function stats(url: string, readKey: string | undefined): Promise<Stats> {
+async function stats(url: string, readKey: string | undefined): Promise<StatsBody> {
   const headers = readKey ? { authorization: `Bearer ${readKey}` } : {};
   const res = await request(new URL('/stats', url), { headers });
   if (res.statusCode !== 200) throw new Error(`GET /stats answered ${res.statusCode}`);
-  return (await res.body.json()) as Stats;
+  return (await res.body.json()) as StatsBody;
 }
 
 export async function bench(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {

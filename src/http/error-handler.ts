@@ -3,6 +3,7 @@
  * logged) and the JSON 404/405 answer for URLs no route matches.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
 import { faultAnswer, HttpError, sendAnswer } from './errors.js';
 
 /**
@@ -19,7 +20,7 @@ export function errorHandler(onRefusedBody?: () => void) {
   };
 }
 
-export function registerErrorHandling(app: FastifyInstance): void {
+async function errorHandling(app: FastifyInstance): Promise<void> {
   app.setErrorHandler(errorHandler());
 
   app.setNotFoundHandler((request, reply) => {
@@ -39,3 +40,5 @@ export function registerErrorHandling(app: FastifyInstance): void {
     sendAnswer(reply, error.answer);
   });
 }
+
+export default fp(errorHandling, { name: 'aggregator-errors', fastify: '5.x' });

@@ -76,7 +76,7 @@ export class HttpError extends Error {
 }
 
 /** Seconds a client should wait before retrying a 503/507 (RFC 9110 §10.2.3 Retry-After). */
-const retryAfter = { 'retry-after': '1' };
+export const retryAfter = { 'retry-after': '1' };
 
 interface Entry {
   readonly error: ErrorCode;

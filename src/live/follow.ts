@@ -15,7 +15,7 @@ import type { Hub } from './hub.js';
 import { eventFrame, type SseStream } from './sse-stream.js';
 
 export interface FollowOptions {
-  readonly store: EventStore;
+  readonly store: Pick<EventStore, 'list'>;
   readonly hub: Hub;
   readonly stream: SseStream;
   readonly topic: string | undefined;

@@ -6,11 +6,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { request } from 'undici';
+import type { StatsBody } from '../../src/http/routes/stats.js';
 import { LoadPlan } from '../../src/loadgen/load-plan.js';
 import { send } from '../../src/loadgen/sender.js';
 import { startServer } from '../../src/loadgen/server-process.js';
 import { keysOf, runAckedLoad } from '../support/acked-load.js';
-import { allEventsOver, assertInvariant, type StatsBody, tempDir } from '../support/harness.js';
+import { allEventsOver, assertInvariant, tempDir } from '../support/harness.js';
 
 const statsOf = async (url: string) => (await (await request(`${url}/stats`)).body.json()) as StatsBody;
 

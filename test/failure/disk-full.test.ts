@@ -11,8 +11,9 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import { request } from 'undici';
+import type { StatsBody } from '../../src/http/routes/stats.js';
 import { startServer } from '../../src/loadgen/server-process.js';
-import { allEventsOver, assertInvariant, event, type StatsBody } from '../support/harness.js';
+import { allEventsOver, assertInvariant, event } from '../support/harness.js';
 import { mountSmallDisk } from '../support/small-disk.js';
 
 const perBatch = 20;

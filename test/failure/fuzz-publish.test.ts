@@ -17,8 +17,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
+import type { StatsBody } from '../../src/http/routes/stats.js';
 import { fuzzLimits } from '../support/fuzz-events.js';
-import { assertInvariant, getJson, type StatsBody, startApp, tempDir } from '../support/harness.js';
+import { assertInvariant, getJson, startApp, tempDir } from '../support/harness.js';
 import { type Body, bodyArb } from '../support/publish-bodies.js';
 
 const seed = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));

@@ -7,17 +7,11 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { test } from 'node:test';
 import { request } from 'undici';
+import type { StatsBody } from '../../src/http/routes/stats.js';
 import { LoadPlan } from '../../src/loadgen/load-plan.js';
 import { startServer } from '../../src/loadgen/server-process.js';
 import { keysOf, runAckedLoad } from '../support/acked-load.js';
-import {
-  allEventsOver,
-  assertInvariant,
-  event,
-  type StatsBody,
-  startApp,
-  tempDir,
-} from '../support/harness.js';
+import { allEventsOver, assertInvariant, event, startApp, tempDir } from '../support/harness.js';
 
 test('graceful stop under load loses nothing acknowledged and exits 0', async (t) => {
   const dir = tempDir(t);

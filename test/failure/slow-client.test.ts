@@ -9,8 +9,9 @@ import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { test } from 'node:test';
 import { request } from 'undici';
+import type { StatsBody } from '../../src/http/routes/stats.js';
 import { startServer } from '../../src/loadgen/server-process.js';
-import { event, type StatsBody, tempDir } from '../support/harness.js';
+import { event, tempDir } from '../support/harness.js';
 
 interface Trickle {
   /** Bytes of the request written before the server closed the socket. */

@@ -4,8 +4,9 @@ import { execFile } from 'node:child_process';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { request } from 'undici';
+import type { StatsBody } from '../../src/http/routes/stats.js';
 import { mainScript, startServer } from '../../src/loadgen/server-process.js';
-import { type StatsBody, tempDir } from '../support/harness.js';
+import { tempDir } from '../support/harness.js';
 
 const run = promisify(execFile);
 const aggregator = (...args: string[]) => run(process.execPath, [mainScript, ...args], { timeout: 120_000 });

@@ -1,21 +1,10 @@
 /** Several `aggregator serve` processes on one PostgreSQL database, and how to compare what they report. */
 import { request } from 'undici';
+import type { StatsBody } from '../../src/http/routes/stats.js';
 import { type ServerProcess, startServer } from '../../src/loadgen/server-process.js';
 import type { TestDatabase } from './services.js';
 
 type After = { after: (fn: () => Promise<void> | void) => void };
-
-/** `/stats` as the replica tests read it. */
-export interface ReplicaStats {
-  received: number;
-  unique_processed: number;
-  duplicate_dropped: number;
-  conflicts: number;
-  rejected: number;
-  topics: string[];
-  per_topic: Record<string, object>;
-  last_seq: number;
-}
 
 export function replicaFlags(db: TestDatabase, instance: string): string[] {
   return ['--store', 'postgres', '--database-url', db.url, '--instance-id', instance];
@@ -37,10 +26,10 @@ export function startReplicas(c: After, db: TestDatabase, n: number, extra: read
   return Promise.all(Array.from({ length: n }, (_, i) => startReplica(c, db, `replica-${i}`, extra)));
 }
 
-export async function statsOf(url: string): Promise<ReplicaStats> {
+export async function statsOf(url: string): Promise<StatsBody> {
   const res = await request(`${url}/stats`);
   if (res.statusCode !== 200) throw new Error(`GET /stats → ${res.statusCode}: ${await res.body.text()}`);
-  return (await res.body.json()) as ReplicaStats;
+  return (await res.body.json()) as StatsBody;
 }
 
 /** The part of /stats every replica must agree on (not uptime, memory or queue depth). */

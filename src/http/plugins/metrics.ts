@@ -18,9 +18,9 @@ import type { Hub } from '../../live/hub.js';
 import type { EventStore, StoreStats } from '../../store/event-store.js';
 
 export interface MetricsOptions {
-  readonly store: EventStore;
-  readonly writer: Writer;
-  readonly hub: Hub;
+  readonly store: Pick<EventStore, 'stats'>;
+  readonly writer: Pick<Writer, 'depth' | 'onCommit'>;
+  readonly hub: Pick<Hub, 'subscribers'>;
 }
 
 /** Routes whose requests are not timed: a stream's duration is its lifetime, not a latency. */
@@ -139,4 +139,9 @@ async function metricsPlugin(app: FastifyInstance, { store, writer, hub }: Metri
   );
 }
 
-export default fp(metricsPlugin, { name: 'aggregator-metrics', fastify: '5.x' });
+export default fp(metricsPlugin, {
+  name: 'aggregator-metrics',
+  fastify: '5.x',
+  // After OpenAPI, which documents /metrics too; its timing hook then sees every route.
+  dependencies: ['aggregator-access', 'aggregator-openapi'],
+});

@@ -66,4 +66,9 @@ async function openApiPlugin(app: FastifyInstance, options: OpenApiOptions): Pro
   );
 }
 
-export default fp(openApiPlugin, { name: 'aggregator-openapi', fastify: '5.x' });
+export default fp(openApiPlugin, {
+  name: 'aggregator-openapi',
+  fastify: '5.x',
+  // Its own routes (/docs, /openapi.json) enter the access table as open.
+  dependencies: ['aggregator-access'],
+});

@@ -117,4 +117,9 @@ async function accessPlugin(app: FastifyInstance, options: AccessKeysConfig): Pr
   });
 }
 
-export default fp(accessPlugin, { name: 'aggregator-access', fastify: '5.x' });
+export default fp(accessPlugin, {
+  name: 'aggregator-access',
+  fastify: '5.x',
+  // Last of the request policies: a request refused earlier never has its key checked.
+  dependencies: ['aggregator-rate-limit'],
+});

@@ -8,8 +8,14 @@
  */
 import cors from '@fastify/cors';
 import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
 
-export async function registerCors(app: FastifyInstance, origins: readonly string[]): Promise<void> {
+export interface CorsOptions {
+  /** Empty: CORS off; `*`: any origin. */
+  readonly origins: readonly string[];
+}
+
+async function corsPolicy(app: FastifyInstance, { origins }: CorsOptions): Promise<void> {
   if (origins.length === 0) return;
   await app.register(cors, {
     origin: origins.includes('*') ? '*' : [...origins],
@@ -21,3 +27,10 @@ export async function registerCors(app: FastifyInstance, origins: readonly strin
     maxAge: 600,
   });
 }
+
+export default fp(corsPolicy, {
+  name: 'aggregator-cors',
+  fastify: '5.x',
+  // After draining (a closing server answers preflights with 503 too); before rate limit and access.
+  dependencies: ['aggregator-draining'],
+});

@@ -10,7 +10,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { ShuttingDownError } from '../../ingest/writer.js';
+import { HttpError, retryAfter } from '../errors.js';
 
 async function draining(app: FastifyInstance): Promise<void> {
   let closing = false;
@@ -20,8 +20,13 @@ async function draining(app: FastifyInstance): Promise<void> {
   app.addHook('onRequest', async (_request, reply) => {
     if (!closing) return;
     reply.header('connection', 'close');
-    throw new ShuttingDownError();
+    throw new HttpError('AGG_ERR_SHUTTING_DOWN', 'the aggregator is shutting down', undefined, retryAfter);
   });
 }
 
-export default fp(draining, { name: 'aggregator-draining', fastify: '5.x' });
+export default fp(draining, {
+  name: 'aggregator-draining',
+  fastify: '5.x',
+  // A refusal during shutdown still carries the security headers.
+  dependencies: ['aggregator-security-headers'],
+});

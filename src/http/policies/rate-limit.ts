@@ -12,10 +12,13 @@
  */
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
 import type { Limits } from '../../config/limits.js';
 import { HttpError } from '../errors.js';
 
-export async function registerRateLimit(app: FastifyInstance, limits: Limits): Promise<void> {
+export type RateLimitOptions = Pick<Limits, 'rateLimit' | 'rateWindowMs'>;
+
+async function rateLimitPolicy(app: FastifyInstance, limits: RateLimitOptions): Promise<void> {
   if (limits.rateLimit <= 0) return;
   await app.register(rateLimit, {
     global: true,
@@ -33,3 +36,10 @@ export async function registerRateLimit(app: FastifyInstance, limits: Limits): P
     },
   });
 }
+
+export default fp(rateLimitPolicy, {
+  name: 'aggregator-rate-limit',
+  fastify: '5.x',
+  // After CORS (a preflight carries no key and is not counted); before access, so key guessing is limited.
+  dependencies: ['aggregator-cors'],
+});

@@ -11,6 +11,8 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { dashboardSchema } from '../schemas.js';
 
 const require = createRequire(import.meta.url);
 /** Copied next to the compiled code by scripts/copy-assets.mjs (see the build script). */
@@ -36,7 +38,7 @@ const assets = [
   },
 ];
 
-export async function dashboardRoutes(app: FastifyInstance): Promise<void> {
+async function dashboardRoutes(app: FastifyInstance): Promise<void> {
   for (const asset of assets) {
     const body = await readFile(asset.file);
     const page = asset.url === '/';
@@ -46,16 +48,7 @@ export async function dashboardRoutes(app: FastifyInstance): Promise<void> {
         // The page and its assets carry no data: open, so a browser can load them; the data
         // endpoints they call need the read key (sent by api.js from `#key=`).
         config: { access: 'open' },
-        schema: page
-          ? {
-              summary: 'Dashboard (HTML)',
-              description: 'Live counters, rates, topics and the newest events.',
-              tags: ['ui'],
-              response: {
-                200: { description: 'the dashboard page', content: { 'text/html': { schema: {} } } },
-              },
-            }
-          : { hide: true },
+        schema: page ? dashboardSchema : { hide: true },
       },
       async (_request, reply) => {
         // Content-Security-Policy, nosniff and the rest come from security-headers.ts (HTML gets the page policy).
@@ -65,3 +58,11 @@ export async function dashboardRoutes(app: FastifyInstance): Promise<void> {
     );
   }
 }
+
+export default fp(dashboardRoutes, {
+  name: 'aggregator-dashboard',
+  fastify: '5.x',
+  encapsulate: true,
+  // Its pages get the strict page Content-Security-Policy from security headers.
+  dependencies: ['aggregator-security-headers', 'aggregator-access', 'aggregator-openapi'],
+});

@@ -3,39 +3,14 @@
  * RFC 8288 `Link: <…>; rel="next"` while more remain.
  */
 import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
 import { storedEventJson } from '../../domain/event.js';
-import type { AppDeps } from '../app.js';
+import type { EventStore } from '../../store/event-store.js';
+import { eventsSchema } from '../schemas.js';
 
-export const maxPage = 10_000;
-
-export const eventsQuerySchema = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    topic: { type: 'string', minLength: 1, maxLength: 255, description: 'only this topic' },
-    after: {
-      type: 'integer',
-      minimum: 0,
-      default: 0,
-      description: 'return events with seq greater than this',
-    },
-    limit: { type: 'integer', minimum: 1, maximum: maxPage, default: 1000, description: 'page size' },
-  },
-} as const;
-
-/** A stored event as GET /events and /subscribe return it (documentation; the handler writes JSON text). */
-export const storedEventSchema = {
-  type: 'object',
-  properties: {
-    seq: { type: 'integer', description: 'global commit order, increasing' },
-    topic: { type: 'string' },
-    event_id: { type: 'string' },
-    timestamp: { type: 'string', description: 'as sent, unchanged' },
-    source: { type: 'string' },
-    payload: { type: 'object', additionalProperties: true },
-    received_at: { type: 'string', format: 'date-time', description: 'when it was committed' },
-  },
-} as const;
+export interface EventsDeps {
+  readonly store: Pick<EventStore, 'list'>;
+}
 
 interface EventsQuery {
   topic?: string;
@@ -43,27 +18,10 @@ interface EventsQuery {
   limit: number;
 }
 
-export async function eventsRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
+async function eventsRoutes(app: FastifyInstance, deps: EventsDeps): Promise<void> {
   app.get<{ Querystring: EventsQuery }>(
     '/events',
-    {
-      config: { access: 'read' },
-      schema: {
-        summary: 'Stored events in commit order',
-        description:
-          'Each event exactly as first sent, plus `seq` (global commit order) and `received_at`. ' +
-          'Pages with `after` (a seq); a `Link: <...>; rel="next"` header while more remain.',
-        tags: ['events'],
-        querystring: eventsQuerySchema,
-        response: {
-          200: {
-            description: 'stored events, oldest first',
-            type: 'array',
-            items: storedEventSchema,
-          },
-        },
-      },
-    },
+    { config: { access: 'read' }, schema: eventsSchema },
     async (request, reply) => {
       const { topic, after, limit } = request.query;
       // One extra row tells whether a next page exists without a second query.
@@ -81,3 +39,10 @@ export async function eventsRoutes(app: FastifyInstance, deps: AppDeps): Promise
     },
   );
 }
+
+export default fp(eventsRoutes, {
+  name: 'aggregator-events',
+  fastify: '5.x',
+  encapsulate: true,
+  dependencies: ['aggregator-access', 'aggregator-openapi'],
+});

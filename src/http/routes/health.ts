@@ -4,42 +4,22 @@
  * should route only to ready replicas.
  */
 import type { FastifyInstance } from 'fastify';
-import { storeFaultCode } from '../../store/event-store.js';
-import type { AppDeps } from '../app.js';
+import fp from 'fastify-plugin';
+import type { Writer } from '../../ingest/writer.js';
+import { type EventStore, storeFaultCode } from '../../store/event-store.js';
+import { healthzSchema, readyzSchema } from '../schemas.js';
 
-export async function healthRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
+export interface HealthDeps {
+  readonly store: Pick<EventStore, 'ping'>;
+  readonly writer: Pick<Writer, 'healthy' | 'recheck'>;
+}
+
+async function healthRoutes(app: FastifyInstance, deps: HealthDeps): Promise<void> {
   // Both stay open: load balancers and orchestrators probe them without credentials,
   // and they reveal nothing but up/ready.
-  app.get(
-    '/healthz',
-    {
-      config: { access: 'open' },
-      schema: {
-        summary: 'Liveness',
-        description: 'The process is up. Never touches the store; always open.',
-        tags: ['operations'],
-        response: { 200: { type: 'object', properties: { status: { type: 'string', enum: ['ok'] } } } },
-      },
-    },
-    async () => ({ status: 'ok' }),
-  );
+  app.get('/healthz', { config: { access: 'open' }, schema: healthzSchema }, async () => ({ status: 'ok' }));
 
-  const readiness = {
-    type: 'object',
-    properties: {
-      ready: { type: 'boolean' },
-      store: { type: 'string', enum: ['ok', 'unreachable', 'full'] },
-      writer: { type: 'string', enum: ['ok', 'failing'] },
-    },
-  } as const;
-  const readySchema = {
-    summary: 'Readiness',
-    description: 'Ready when the store answers and the writer commits; route traffic only to ready replicas.',
-    tags: ['operations'],
-    response: { 200: readiness, 503: readiness },
-  };
-
-  app.get('/readyz', { config: { access: 'open' }, schema: readySchema }, async (_request, reply) => {
+  app.get('/readyz', { config: { access: 'open' }, schema: readyzSchema }, async (_request, reply) => {
     let store = 'ok';
     try {
       await deps.store.ping();
@@ -54,3 +34,10 @@ export async function healthRoutes(app: FastifyInstance, deps: AppDeps): Promise
     return { ready, store, writer };
   });
 }
+
+export default fp(healthRoutes, {
+  name: 'aggregator-health',
+  fastify: '5.x',
+  encapsulate: true,
+  dependencies: ['aggregator-access', 'aggregator-openapi'],
+});

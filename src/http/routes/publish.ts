@@ -3,59 +3,15 @@
  * NDJSON. All or nothing per request; answered only after commit (SPEC).
  */
 import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
 import { summarize } from '../../domain/outcome.js';
 import { type AdmissionLimits, admit, type Delivery, unreadableDeliveries } from '../../ingest/admission.js';
 import type { Writer } from '../../ingest/writer.js';
 import { errorHandler } from '../error-handler.js';
 import { refusalAnswer, sendAnswer } from '../errors.js';
+import { publishSchema } from '../schemas.js';
 
-const indexes = { type: 'array', items: { type: 'integer' } } as const;
-
-export const publishResponseSchema = {
-  type: 'object',
-  required: ['received', 'unique_processed', 'duplicate_dropped', 'duplicates', 'conflicts'],
-  properties: {
-    received: { type: 'integer', description: 'events in this request' },
-    unique_processed: { type: 'integer', description: 'events stored by this request' },
-    duplicate_dropped: { type: 'integer', description: 'events of this request already stored' },
-    duplicates: { ...indexes, description: 'indexes (in the request) of the duplicates' },
-    conflicts: { ...indexes, description: 'indexes of duplicates whose body differs from the stored event' },
-  },
-} as const;
-
-export const ndjsonTypes = ['application/x-ndjson', 'application/ndjson'];
-
-const event = { $ref: 'Event#' } as const;
-
-/**
- * The body as OpenAPI documents it, built from the same `eventSchema` the
- * handler validates with. For documentation only: the route's validator is a
- * no-op (see `documentedOnly`), because the handler admits the body with
- * `admit`, which names index + field and is all-or-nothing across
- * JSON and NDJSON alike; validating twice would cost time and answer worse.
- */
-export const publishBodySchema = {
-  required: true,
-  content: {
-    'application/json': {
-      schema: {
-        oneOf: [
-          event,
-          { type: 'array', items: event, maxItems: 10_000 },
-          {
-            type: 'object',
-            additionalProperties: false,
-            required: ['events'],
-            properties: { events: { type: 'array', items: event, maxItems: 10_000 } },
-          },
-        ],
-      },
-    },
-    'application/x-ndjson': {
-      schema: { type: 'string', description: 'one event (a JSON object) per line' },
-    },
-  },
-} as const;
+const ndjsonTypes = ['application/x-ndjson', 'application/ndjson'];
 
 /** A validator that accepts anything: the schema it is given is for OpenAPI only. */
 const documentedOnly = () => () => true;
@@ -65,7 +21,7 @@ export interface PublishDeps {
   readonly limits: AdmissionLimits;
 }
 
-export async function publishRoutes(app: FastifyInstance, deps: PublishDeps): Promise<void> {
+async function publishRoutes(app: FastifyInstance, deps: PublishDeps): Promise<void> {
   // Scoped to this plugin: the body arrives as text and is read by admission, in the handler.
   app.removeContentTypeParser(['application/json', 'text/plain']);
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, text, done) =>
@@ -82,16 +38,7 @@ export async function publishRoutes(app: FastifyInstance, deps: PublishDeps): Pr
     '/publish',
     {
       config: { access: 'publish' },
-      schema: {
-        summary: 'Publish events (at least once in, exactly once stored)',
-        description:
-          'One event, an array, `{"events": [...]}`, or NDJSON. Answered only after every event of the ' +
-          'request is committed; all or nothing (one invalid event refuses the whole request, naming ' +
-          'index and field). Duplicates (same topic + event_id) are a success and are listed by index.',
-        tags: ['events'],
-        body: publishBodySchema,
-        response: { 200: publishResponseSchema },
-      },
+      schema: publishSchema,
       validatorCompiler: documentedOnly,
     },
     async (request, reply) => {
@@ -105,3 +52,11 @@ export async function publishRoutes(app: FastifyInstance, deps: PublishDeps): Pr
     },
   );
 }
+
+export default fp(publishRoutes, {
+  name: 'aggregator-publish',
+  fastify: '5.x',
+  // Its own scope: the body parsers and the error handler that counts refused bodies.
+  encapsulate: true,
+  dependencies: ['aggregator-errors', 'aggregator-access', 'aggregator-openapi'],
+});

@@ -10,72 +10,39 @@
  * @see https://html.spec.whatwg.org/multipage/server-sent-events.html#reestablish-the-connection
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
 import { follow } from '../../live/follow.js';
 import type { Hub } from '../../live/hub.js';
-import type { AppDeps } from '../app.js';
+import type { EventStore } from '../../store/event-store.js';
 import { HttpError } from '../errors.js';
-import { eventsQuerySchema } from './events.js';
+import { subscribeSchema } from '../schemas.js';
 
 /** Events read from the store per step; also the most a slow subscriber holds in memory. */
 const pageSize = 500;
-
-const subscribeQuerySchema = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    topic: eventsQuerySchema.properties.topic,
-    after: {
-      type: 'integer',
-      minimum: 0,
-      default: 0,
-      description: 'start after this seq (0: from the first stored event); Last-Event-ID wins when sent',
-    },
-  },
-} as const;
 
 interface SubscribeQuery {
   topic?: string;
   after: number;
 }
 
-export interface SubscribeDeps extends AppDeps {
+export interface SubscribeDeps {
+  readonly store: Pick<EventStore, 'list'>;
   readonly hub: Hub;
+  /** Open streams before a new one gets 503. */
+  readonly maxSubscribers: number;
 }
 
-export async function subscribeRoutes(app: FastifyInstance, deps: SubscribeDeps): Promise<void> {
-  if (!app.hasDecorator('sse'))
-    throw new Error('subscribeRoutes needs the aggregator-sse plugin registered first');
+async function subscribeRoutes(app: FastifyInstance, deps: SubscribeDeps): Promise<void> {
   app.get<{ Querystring: SubscribeQuery }>(
     '/subscribe',
     {
       // A HEAD would open a stream with no body that never ends.
       exposeHeadRoute: false,
-      schema: {
-        summary: 'Follow stored events live (Server-Sent Events)',
-        description:
-          'Streams stored events in commit order, then new ones as they are committed. Each frame: ' +
-          '`id:` the seq, `data:` the event as in GET /events. Resumes after the `Last-Event-ID` header ' +
-          '(sent by EventSource on reconnect; it wins over `after`). A `: heartbeat` comment is sent ' +
-          'on idle streams. 503 + Retry-After when too many streams are open.',
-        tags: ['events'],
-        querystring: subscribeQuerySchema,
-        headers: {
-          type: 'object',
-          properties: {
-            'last-event-id': { type: 'string', description: 'the seq of the last event received' },
-          },
-        },
-        response: {
-          200: {
-            description: 'an endless text/event-stream',
-            content: { 'text/event-stream': { schema: { type: 'string' } } },
-          },
-        },
-      },
+      schema: subscribeSchema,
     },
     async (request, reply) => {
       const after = resumeAfter(request);
-      if (deps.hub.subscribers >= deps.config.limits.maxSubscribers) {
+      if (deps.hub.subscribers >= deps.maxSubscribers) {
         throw new HttpError('AGG_ERR_OVERLOADED', 'too many open subscriptions', undefined, {
           'retry-after': '5',
         });
@@ -114,3 +81,11 @@ function resumeAfter(request: FastifyRequest<{ Querystring: SubscribeQuery }>): 
   }
   return Number(id);
 }
+
+export default fp(subscribeRoutes, {
+  name: 'aggregator-subscribe',
+  fastify: '5.x',
+  encapsulate: true,
+  decorators: { fastify: ['sse'] },
+  dependencies: ['aggregator-access', 'aggregator-openapi', 'aggregator-sse'],
+});

@@ -1,0 +1,197 @@
+/**
+ * The route schemas: what each route validates (query strings) and what
+ * OpenAPI documents (bodies, answers), apart from the handlers in routes/.
+ * The Event schema itself lives in domain/event.ts, shared with validation.
+ */
+
+const count = { type: 'integer' } as const;
+const indexes = { type: 'array', items: count } as const;
+const event = { $ref: 'Event#' } as const;
+
+export const publishSchema = {
+  summary: 'Publish events (at least once in, exactly once stored)',
+  description:
+    'One event, an array, `{"events": [...]}`, or NDJSON. Answered only after every event of the ' +
+    'request is committed; all or nothing (one invalid event refuses the whole request, naming ' +
+    'index and field). Duplicates (same topic + event_id) are a success and are listed by index.',
+  tags: ['events'],
+  /**
+   * The body as OpenAPI documents it, built from the same `eventSchema` the
+   * handler validates with. For documentation only: the route's validator is
+   * a no-op, because the handler admits the body with `admit`, which names
+   * index + field and is all-or-nothing across JSON and NDJSON alike;
+   * validating twice would cost time and answer worse.
+   */
+  body: {
+    required: true,
+    content: {
+      'application/json': {
+        schema: {
+          oneOf: [
+            event,
+            { type: 'array', items: event, maxItems: 10_000 },
+            {
+              type: 'object',
+              additionalProperties: false,
+              required: ['events'],
+              properties: { events: { type: 'array', items: event, maxItems: 10_000 } },
+            },
+          ],
+        },
+      },
+      'application/x-ndjson': {
+        schema: { type: 'string', description: 'one event (a JSON object) per line' },
+      },
+    },
+  },
+  response: {
+    200: {
+      type: 'object',
+      required: ['received', 'unique_processed', 'duplicate_dropped', 'duplicates', 'conflicts'],
+      properties: {
+        received: { ...count, description: 'events in this request' },
+        unique_processed: { ...count, description: 'events stored by this request' },
+        duplicate_dropped: { ...count, description: 'events of this request already stored' },
+        duplicates: { ...indexes, description: 'indexes (in the request) of the duplicates' },
+        conflicts: {
+          ...indexes,
+          description: 'indexes of duplicates whose body differs from the stored event',
+        },
+      },
+    },
+  },
+} as const;
+
+const topic = { type: 'string', minLength: 1, maxLength: 255, description: 'only this topic' } as const;
+
+/** A stored event as GET /events and /subscribe return it (documentation; the handler writes JSON text). */
+const storedEvent = {
+  type: 'object',
+  properties: {
+    seq: { ...count, description: 'global commit order, increasing' },
+    topic: { type: 'string' },
+    event_id: { type: 'string' },
+    timestamp: { type: 'string', description: 'as sent, unchanged' },
+    source: { type: 'string' },
+    payload: { type: 'object', additionalProperties: true },
+    received_at: { type: 'string', format: 'date-time', description: 'when it was committed' },
+  },
+} as const;
+
+export const eventsSchema = {
+  summary: 'Stored events in commit order',
+  description:
+    'Each event exactly as first sent, plus `seq` (global commit order) and `received_at`. ' +
+    'Pages with `after` (a seq); a `Link: <...>; rel="next"` header while more remain.',
+  tags: ['events'],
+  querystring: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      topic,
+      after: { ...count, minimum: 0, default: 0, description: 'return events with seq greater than this' },
+      limit: { ...count, minimum: 1, maximum: 10_000, default: 1000, description: 'page size' },
+    },
+  },
+  response: {
+    200: { description: 'stored events, oldest first', type: 'array', items: storedEvent },
+  },
+} as const;
+
+export const subscribeSchema = {
+  summary: 'Follow stored events live (Server-Sent Events)',
+  description:
+    'Streams stored events in commit order, then new ones as they are committed. Each frame: ' +
+    '`id:` the seq, `data:` the event as in GET /events. Resumes after the `Last-Event-ID` header ' +
+    '(sent by EventSource on reconnect; it wins over `after`). A `: heartbeat` comment is sent ' +
+    'on idle streams. 503 + Retry-After when too many streams are open.',
+  tags: ['events'],
+  querystring: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      topic,
+      after: {
+        ...count,
+        minimum: 0,
+        default: 0,
+        description: 'start after this seq (0: from the first stored event); Last-Event-ID wins when sent',
+      },
+    },
+  },
+  headers: {
+    type: 'object',
+    properties: {
+      'last-event-id': { type: 'string', description: 'the seq of the last event received' },
+    },
+  },
+  response: {
+    200: {
+      description: 'an endless text/event-stream',
+      content: { 'text/event-stream': { schema: { type: 'string' } } },
+    },
+  },
+} as const;
+
+/** The documented shape (OpenAPI); `per_topic` and `memory` are open objects. */
+export const statsSchema = {
+  summary: 'Lifetime statistics',
+  description: 'Exact lifetime counters: received == unique_processed + duplicate_dropped, always.',
+  tags: ['operations'],
+  response: {
+    200: {
+      description: "lifetime counters (kept in the store) and this process's state",
+      type: 'object',
+      properties: {
+        received: { ...count, description: 'deliveries accepted: unique_processed + duplicate_dropped' },
+        unique_processed: { ...count, description: 'events stored' },
+        duplicate_dropped: { ...count, description: 'duplicate deliveries dropped' },
+        conflicts: { ...count, description: 'duplicates whose body differed from the stored event' },
+        rejected: { ...count, description: 'deliveries refused as invalid (not part of received)' },
+        topics: { type: 'array', items: { type: 'string' }, description: 'sorted' },
+        uptime_seconds: { type: 'number' },
+        started_at: { type: 'string', format: 'date-time' },
+        last_seq: count,
+        queue_depth: count,
+        store: { type: 'string', enum: ['sqlite', 'postgres'] },
+        per_topic: { type: 'object', additionalProperties: { type: 'object' } },
+        memory: { type: 'object', additionalProperties: { type: 'integer' } },
+        received_events: { ...count, description: 'alias of received (original service)' },
+        unique_events: { ...count, description: 'alias of unique_processed (original service)' },
+        duplicates: { ...count, description: 'alias of duplicate_dropped (original service)' },
+      },
+    },
+  },
+} as const;
+
+export const healthzSchema = {
+  summary: 'Liveness',
+  description: 'The process is up. Never touches the store; always open.',
+  tags: ['operations'],
+  response: { 200: { type: 'object', properties: { status: { type: 'string', enum: ['ok'] } } } },
+} as const;
+
+const readiness = {
+  type: 'object',
+  properties: {
+    ready: { type: 'boolean' },
+    store: { type: 'string', enum: ['ok', 'unreachable', 'full'] },
+    writer: { type: 'string', enum: ['ok', 'failing'] },
+  },
+} as const;
+
+export const readyzSchema = {
+  summary: 'Readiness',
+  description: 'Ready when the store answers and the writer commits; route traffic only to ready replicas.',
+  tags: ['operations'],
+  response: { 200: readiness, 503: readiness },
+} as const;
+
+export const dashboardSchema = {
+  summary: 'Dashboard (HTML)',
+  description: 'Live counters, rates, topics and the newest events.',
+  tags: ['ui'],
+  response: {
+    200: { description: 'the dashboard page', content: { 'text/html': { schema: {} } } },
+  },
+} as const;
