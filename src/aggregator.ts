@@ -13,9 +13,9 @@ import { buildApp } from './http/app.js';
 import { Writer } from './ingest/writer.js';
 import type { NatsSource } from './sources/nats-source.js';
 import type { EventStore } from './store/event-store.js';
-import { openStore } from './store/open-store.js';
+import { openStore, type StoreOptions } from './store/open-store.js';
 
-export interface AggregatorDeps {
+interface AggregatorDeps {
   readonly logger: Logger;
   /** Milliseconds since the epoch: `received_at`, uptime. */
   readonly clock: () => number;
@@ -35,7 +35,7 @@ export interface Aggregator {
 
 export async function startAggregator(config: Config, deps: AggregatorDeps): Promise<Aggregator> {
   const { logger, clock } = deps;
-  const store = await openStore(config);
+  const store = await openStore(storeOptions(config));
   const writer = new Writer(store, {
     queueEvents: config.limits.queueEvents,
     batchEvents: config.limits.batchEvents,
@@ -83,4 +83,12 @@ export async function startAggregator(config: Config, deps: AggregatorDeps): Pro
       await app.close();
     },
   };
+}
+
+/** What opening the configured store needs, and nothing else of the config. */
+function storeOptions(config: Config): StoreOptions {
+  return config.store === 'sqlite'
+    ? { kind: 'sqlite', dataDir: config.dataDir, sync: config.sync, writer: config.sqliteWriter }
+    : // loadConfig refuses `--store postgres` without a URL.
+      { kind: 'postgres', url: config.databaseUrl as string, instanceId: config.instanceId };
 }

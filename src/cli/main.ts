@@ -4,7 +4,8 @@
  * imported when it runs, so the server does not carry the load generator's
  * HTTP client, nor the publisher the server.
  */
-import { ConfigError, serveHelp } from '../config/config.js';
+import { ConfigError } from '../config/config-error.js';
+import { serveHelp } from '../config/serve-help.js';
 
 const usage = `Usage: aggregator <command> [options]
 

@@ -5,6 +5,34 @@
  * key: error output ends up in logs.
  */
 import { ConfigError } from './config-error.js';
+import type { OptionSpec } from './option-spec.js';
+
+export const accessOptions = {
+  publishKey: {
+    flag: 'publish-key',
+    env: 'PUBLISH_KEY',
+    kind: 'string',
+    help: 'keys that may POST /publish, comma-separated (rotation); none: publishing is open',
+  },
+  readKey: {
+    flag: 'read-key',
+    env: 'READ_KEY',
+    kind: 'string',
+    help: 'keys that may read (events, stats, subscribe, metrics), comma-separated; none: reading is open',
+  },
+  corsOrigin: {
+    flag: 'cors-origin',
+    env: 'CORS_ORIGIN',
+    kind: 'string',
+    help: 'browser origins allowed to call the API (comma-separated, or *); none: CORS off',
+  },
+} as const satisfies Record<string, OptionSpec>;
+
+/** API keys per kind; a kind with no keys is open (see src/http/policies/access.ts). */
+export interface AccessKeysConfig {
+  readonly publishKeys: readonly string[];
+  readonly readKeys: readonly string[];
+}
 
 /** RFC 6750 §2.1 b64token: what can follow `Bearer ` in an Authorization header. */
 const b64token = /^[A-Za-z0-9\-._~+/]+=*$/;

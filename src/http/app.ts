@@ -35,7 +35,7 @@ import subscribeRoutes from './routes/subscribe.js';
 
 const { version } = createRequire(import.meta.url)('../../../package.json') as { version: string };
 
-export interface AppDeps {
+interface AppDeps {
   readonly config: Config;
   readonly store: EventStore;
   readonly writer: Writer;
@@ -54,7 +54,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     logController: new LogController({ disableRequestLogging: true }),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, allErrors: true } },
     ...slowClientOptions(config.limits),
-    // draining.ts answers during shutdown instead, in the JSON error format.
+    // policies/draining.ts answers during shutdown instead, in the JSON error format.
     return503OnClosing: false,
   }) as unknown as FastifyInstance;
 

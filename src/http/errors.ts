@@ -36,14 +36,14 @@ export const errorStatus = {
 
 export type ErrorCode = keyof typeof errorStatus;
 
-export interface ErrorBody {
+interface ErrorBody {
   error: ErrorCode;
   message: string;
   details?: readonly object[];
 }
 
 /** What the client gets: status, headers and the JSON body. */
-export interface HttpAnswer {
+interface HttpAnswer {
   readonly status: number;
   readonly headers: Readonly<Record<string, string>>;
   readonly body: ErrorBody;

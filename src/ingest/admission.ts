@@ -24,7 +24,7 @@ export interface Delivery {
   readonly bytes?: number;
 }
 
-export type Admission =
+type Admission =
   | { readonly events: PreparedEvent[]; readonly refusal?: undefined }
   | { readonly events?: undefined; readonly refusal: Refusal };
 

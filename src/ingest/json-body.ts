@@ -11,7 +11,7 @@ import type { Limits } from '../config/limits.js';
 import { nestsDeeperThan } from './json-depth.js';
 import { type Checked, fail, pass } from './refusal.js';
 
-export type BodyLimits = Pick<Limits, 'jsonDepth' | 'ndjsonLineBytes'>;
+type BodyLimits = Pick<Limits, 'jsonDepth' | 'ndjsonLineBytes'>;
 
 const safe = { protoAction: 'error', constructorAction: 'error' } as const;
 

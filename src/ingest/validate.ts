@@ -34,7 +34,7 @@ export function eventList(body: unknown): Checked<unknown[]> {
 }
 
 /** Validates every event and prepares it for the writer: all of them, or the problem. */
-export type EventLimits = Pick<Limits, 'eventsPerRequest' | 'payloadBytes' | 'jsonDepth' | 'errorDetails'>;
+type EventLimits = Pick<Limits, 'eventsPerRequest' | 'payloadBytes' | 'jsonDepth' | 'errorDetails'>;
 
 export function prepareEvents(list: readonly unknown[], limits: EventLimits): Checked<PreparedEvent[]> {
   if (list.length > limits.eventsPerRequest) {

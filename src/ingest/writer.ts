@@ -12,7 +12,7 @@
  * so fsync cost is amortised over large batches.
  */
 import type { PreparedEvent } from '../domain/event.js';
-import type { Outcome } from '../domain/outcome.js';
+import { type Outcome, OutcomeTally } from '../domain/outcome.js';
 import { type EventStore, type InsertResult, storeFaultCode } from '../store/event-store.js';
 
 /** The queue is full; retry later (HTTP 503 + Retry-After). */
@@ -31,7 +31,7 @@ export class ShuttingDownError extends Error {
   }
 }
 
-export interface WriterOptions {
+interface WriterOptions {
   /** Events allowed to wait before submit() refuses with OverloadedError. */
   readonly queueEvents: number;
   /** Most events per transaction. */
@@ -43,7 +43,7 @@ export interface WriterOptions {
 }
 
 /** How groups are formed; derived from where the store commits (see tuningFor). */
-export interface WriterTuning {
+interface WriterTuning {
   /**
    * When set, a group larger than this takes only about half of what waits
    * (see #take). Useful only when commits run off the event loop.
@@ -64,7 +64,7 @@ export interface WriterTuning {
  * bench/RESULTS.md: 50k → 59k events/s). Inline, a commit blocks the event
  * loop anyway: one group at a time, as large as it comes.
  */
-export function tuningFor(store: Pick<EventStore, 'commitsOffLoop'>): WriterTuning {
+function tuningFor(store: Pick<EventStore, 'commitsOffLoop'>): WriterTuning {
   return store.commitsOffLoop ? { splitAbove: 32, pipeline: 2 } : { splitAbove: undefined, pipeline: 1 };
 }
 
@@ -282,18 +282,13 @@ export class Writer {
       job.resolve(result.outcomes.slice(offset, offset + job.events.length));
       offset += job.events.length;
     }
-    let stored = 0;
-    let conflicts = 0;
-    for (const o of result.outcomes) {
-      if (o === 'stored') stored++;
-      else if (o === 'conflict') conflicts++;
-    }
+    const tally = OutcomeTally.of(result.outcomes);
     const info: CommitInfo = {
       lastSeq: result.lastSeq,
-      events: events.length,
-      stored,
-      duplicates: events.length - stored,
-      conflicts,
+      events: tally.received,
+      stored: tally.stored,
+      duplicates: tally.duplicates,
+      conflicts: tally.conflicts,
       requests: jobs.length,
       seconds: (performance.now() - started) / 1000,
     };

@@ -14,7 +14,7 @@ import type { EventStore } from '../store/event-store.js';
 import type { Hub } from './hub.js';
 import { eventFrame, type SseStream } from './sse-stream.js';
 
-export interface FollowOptions {
+interface FollowOptions {
   readonly store: Pick<EventStore, 'list'>;
   readonly hub: Hub;
   readonly stream: SseStream;

@@ -12,7 +12,7 @@ import type { Writer } from '../ingest/writer.js';
 import type { EventStore } from '../store/event-store.js';
 
 /** One subscriber's handle on the hub. */
-export interface Subscription {
+interface Subscription {
   /**
    * Resolves `true` once an event past `scanned` is committed (at once if one
    * already is), or `false` when the subscription or the hub is closed.

@@ -12,7 +12,7 @@ import type { ServerResponse } from 'node:http';
 /** After end(), a client that does not drain its socket is cut off after this long. */
 const endGraceMs = 1_000;
 
-export interface SseStreamOptions {
+interface SseStreamOptions {
   /** Reconnection delay the client should use (`retry:` field). */
   readonly retryMs: number;
 }

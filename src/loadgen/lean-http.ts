@@ -10,7 +10,7 @@
  */
 import { connect, type Socket } from 'node:net';
 
-export interface LeanResponse {
+interface LeanResponse {
   readonly statusCode: number;
   readonly retryAfter: string | undefined;
   readonly body: string;

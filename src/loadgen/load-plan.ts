@@ -9,7 +9,7 @@
 import type { Event } from '../domain/event.js';
 import { hash53 } from '../domain/fingerprint.js';
 
-export interface LoadPlanOptions {
+interface LoadPlanOptions {
   readonly events: number;
   readonly dupRate: number;
   readonly batch: number;

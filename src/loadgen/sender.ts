@@ -11,7 +11,7 @@ import { Pool } from 'undici';
 import type { PublishSummary } from '../domain/outcome.js';
 import { LeanHttpPool } from './lean-http.js';
 
-export interface SendOptions {
+interface SendOptions {
   readonly url: string;
   readonly concurrency: number;
   readonly batches: number;
@@ -71,7 +71,7 @@ function transport(options: SendOptions, headers: Record<string, string>, timeou
   return { post, close: () => pool.close() };
 }
 
-export interface SendReport {
+interface SendReport {
   readonly requests: number;
   readonly events: number;
   readonly stored: number;
@@ -84,7 +84,7 @@ export interface SendReport {
   readonly seconds: number;
 }
 
-export class RejectedError extends Error {}
+class RejectedError extends Error {}
 
 const retryable = (status: number) => status === 408 || status === 429 || status >= 500;
 

@@ -7,12 +7,12 @@
  * looking it up again.
  */
 import { AckPolicy, type ConsumerInfo, type JetStreamManager, type NatsError } from 'nats';
-import type { NatsConfig } from '../config/config.js';
+import type { NatsConfig } from '../config/nats-options.js';
 
 /** How long a delivered message may stay unacknowledged before JetStream redelivers it (consumer default). */
-export const defaultAckWaitMs = 30_000;
+const defaultAckWaitMs = 30_000;
 /** Delivered-but-unacknowledged messages across all replicas before JetStream pauses delivery. */
-export const defaultMaxAckPending = 20_000;
+const defaultMaxAckPending = 20_000;
 
 const notFound = (err: unknown) => (err as NatsError).code === '404';
 

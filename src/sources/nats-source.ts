@@ -19,13 +19,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type ConsumerMessages, connect, type JsMsg, type NatsConnection } from 'nats';
 import type { Logger } from 'pino';
-import type { NatsConfig } from '../config/config.js';
 import type { Limits } from '../config/limits.js';
+import type { NatsConfig } from '../config/nats-options.js';
 import { admit } from '../ingest/admission.js';
 import type { Writer } from '../ingest/writer.js';
 import { ensureConsumer, ensureStream } from './jetstream-setup.js';
 
-export interface NatsSourceOptions {
+interface NatsSourceOptions {
   readonly config: NatsConfig;
   readonly writer: Writer;
   readonly limits: Limits;

@@ -1,7 +1,8 @@
 /**
- * The store contract. Two implementations (SQLite, PostgreSQL) pass one shared
- * test suite (test/support/store-contract.ts). The writer is the only caller of
- * insertBatch; everything else only reads.
+ * The store contract. Two implementations, each in a folder beside this file
+ * (sqlite/, postgres/; open-store.ts opens the configured one), pass one
+ * shared test suite (test/support/store-contract.ts, run by test/store/). The
+ * writer is the only caller of insertBatch; everything else only reads.
  */
 import type { PreparedEvent, StoredEvent } from '../domain/event.js';
 import type { Outcome } from '../domain/outcome.js';

@@ -1,22 +1,34 @@
 /**
- * Opens the store the config names. The PostgreSQL driver is imported only when
- * it is used: an SQLite-only server does not carry it (~10 MB of RSS).
+ * Opens a store from what opening it needs — never the whole Config with its
+ * keys. Each engine is imported only when it is used: an SQLite-only server
+ * does not carry the PostgreSQL driver (~10 MB of RSS), and with the writer
+ * thread the server's own thread does not load the SQLite write engine.
  */
-import type { Config } from '../config/config.js';
 import type { EventStore } from './event-store.js';
-import { SqliteStore } from './sqlite/sqlite-store.js';
+import type { PostgresStoreOptions } from './postgres/postgres-store.js';
+import type { SqliteStoreOptions } from './sqlite/sqlite-store.js';
 import { ThreadedSqliteStore } from './sqlite/threaded-sqlite-store.js';
 
-export async function openStore(config: Config): Promise<EventStore> {
-  switch (config.store) {
+export type StoreOptions =
+  | (SqliteStoreOptions & {
+      readonly kind: 'sqlite';
+      /** `worker`: commits in a writer thread (the default); `inline`: on the caller's thread. */
+      readonly writer: 'worker' | 'inline';
+    })
+  | (PostgresStoreOptions & { readonly kind: 'postgres' });
+
+export async function openStore(options: StoreOptions): Promise<EventStore> {
+  switch (options.kind) {
     case 'sqlite': {
-      const options = { dataDir: config.dataDir, sync: config.sync };
-      return config.sqliteWriter === 'worker' ? ThreadedSqliteStore.open(options) : new SqliteStore(options);
+      const { kind: _kind, writer, ...sqlite } = options;
+      if (writer === 'worker') return ThreadedSqliteStore.open(sqlite);
+      const { SqliteStore } = await import('./sqlite/sqlite-store.js');
+      return new SqliteStore(sqlite);
     }
     case 'postgres': {
       const { PostgresStore } = await import('./postgres/postgres-store.js');
-      // loadConfig refuses `--store postgres` without a URL.
-      return PostgresStore.open({ url: config.databaseUrl as string, instanceId: config.instanceId });
+      const { kind: _kind, ...postgres } = options;
+      return PostgresStore.open(postgres);
     }
   }
 }

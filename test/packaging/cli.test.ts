@@ -75,7 +75,7 @@ test('help lists the commands and the serve options with their environment varia
 
 test('the README documents every serve option and its environment variable', async () => {
   const { readFile } = await import('node:fs/promises');
-  const { serveOptions } = await import('../../src/config/config.js');
+  const { serveOptions } = await import('../../src/config/serve-options.js');
   const readme = await readFile(new URL('../../../README.md', import.meta.url), 'utf8');
   for (const o of Object.values(serveOptions)) {
     assert.ok(

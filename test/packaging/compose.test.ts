@@ -11,7 +11,9 @@ import { test } from 'node:test';
 import { parseArgs } from 'node:util';
 import { parse } from 'yaml';
 import { loadFlags, planFrom } from '../../src/cli/publish.js';
-import { loadConfig, serveHelp, serveOptions } from '../../src/config/config.js';
+import { loadConfig } from '../../src/config/config.js';
+import { serveHelp } from '../../src/config/serve-help.js';
+import { serveOptions } from '../../src/config/serve-options.js';
 import { execForm, parseDockerfile, parseEnv } from '../support/dockerfile.js';
 
 const root = new URL('../../../', import.meta.url);

@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { request } from 'undici';
-import { serveOptions } from '../../src/config/config.js';
+import { serveOptions } from '../../src/config/serve-options.js';
 import { startServer } from '../../src/loadgen/server-process.js';
 import { event } from '../support/harness.js';
 import { SseClient, type SseEvent } from '../support/sse-client.js';

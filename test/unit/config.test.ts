@@ -1,7 +1,8 @@
 /** Configuration: flag beats environment beats default; bad values are refused by name. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ConfigError, loadConfig } from '../../src/config/config.js';
+import { loadConfig } from '../../src/config/config.js';
+import { ConfigError } from '../../src/config/config-error.js';
 
 test('defaults match the SPEC', () => {
   const c = loadConfig([], {});

@@ -17,7 +17,7 @@ import type { Writer } from '../../ingest/writer.js';
 import type { Hub } from '../../live/hub.js';
 import type { EventStore, StoreStats } from '../../store/event-store.js';
 
-export interface MetricsOptions {
+interface MetricsOptions {
   readonly store: Pick<EventStore, 'stats'>;
   readonly writer: Pick<Writer, 'depth' | 'onCommit'>;
   readonly hub: Pick<Hub, 'subscribers'>;

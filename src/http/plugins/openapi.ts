@@ -10,7 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { eventSchema } from '../../domain/event.js';
 
-export interface OpenApiOptions {
+interface OpenApiOptions {
   readonly version: string;
 }
 

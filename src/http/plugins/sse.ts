@@ -9,14 +9,14 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import fp from 'fastify-plugin';
 import { SseStream } from '../../live/sse-stream.js';
 
-export interface SseOptions {
+interface SseOptions {
   /** Milliseconds between heartbeat comments. */
   readonly heartbeatMs: number;
   /** Reconnect delay suggested to clients (`retry:`). */
   readonly retryMs?: number;
 }
 
-export interface SseStreams {
+interface SseStreams {
   /** Takes over the reply and opens an event stream on it. */
   open(reply: FastifyReply): SseStream;
   /** Streams currently open. */

@@ -9,11 +9,11 @@
  * list matched either. Only digests are kept in memory after start.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { AccessKeysConfig } from '../../config/config.js';
+import type { AccessKeysConfig } from '../../config/access-options.js';
 
 export type KeyKind = 'publish' | 'read';
 
-export type HeldKinds = Readonly<Record<KeyKind, boolean>>;
+type HeldKinds = Readonly<Record<KeyKind, boolean>>;
 
 const digest = (key: string): Buffer => createHash('sha256').update(key, 'utf8').digest();
 

@@ -15,7 +15,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import type { AccessKeysConfig } from '../../config/config.js';
+import type { AccessKeysConfig } from '../../config/access-options.js';
 import { HttpError } from '../errors.js';
 import { AccessKeys, type KeyKind } from './access-keys.js';
 
@@ -31,7 +31,7 @@ export interface RouteAccess {
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** Who may call this route (see src/http/access.ts); unset means 'read'. */
+    /** Who may call this route (see src/http/policies/access.ts); unset means 'read'. */
     access?: Access;
   }
   interface FastifyInstance {

@@ -10,7 +10,7 @@ import cors from '@fastify/cors';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 
-export interface CorsOptions {
+interface CorsOptions {
   /** Empty: CORS off; `*`: any origin. */
   readonly origins: readonly string[];
 }

@@ -16,7 +16,7 @@ import fp from 'fastify-plugin';
 import type { Limits } from '../../config/limits.js';
 import { HttpError } from '../errors.js';
 
-export type RateLimitOptions = Pick<Limits, 'rateLimit' | 'rateWindowMs'>;
+type RateLimitOptions = Pick<Limits, 'rateLimit' | 'rateWindowMs'>;
 
 async function rateLimitPolicy(app: FastifyInstance, limits: RateLimitOptions): Promise<void> {
   if (limits.rateLimit <= 0) return;

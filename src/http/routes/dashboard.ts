@@ -4,7 +4,7 @@
  * read once at start: no path from the URL ever reaches the file system.
  *
  * The page is sent with the strict page Content-Security-Policy of
- * security-headers.ts (scripts, styles and connections from this origin only;
+ * policies/security-headers.ts (scripts, styles and connections from this origin only;
  * no inline code, no eval), so a payload that somehow became markup still
  * could not run.
  */
@@ -51,7 +51,7 @@ async function dashboardRoutes(app: FastifyInstance): Promise<void> {
         schema: page ? dashboardSchema : { hide: true },
       },
       async (_request, reply) => {
-        // Content-Security-Policy, nosniff and the rest come from security-headers.ts (HTML gets the page policy).
+        // Content-Security-Policy, nosniff and the rest come from policies/security-headers.ts (HTML gets the page policy).
         reply.type(asset.type).header('cache-control', 'no-cache');
         return body;
       },

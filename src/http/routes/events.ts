@@ -8,7 +8,7 @@ import { storedEventJson } from '../../domain/event.js';
 import type { EventStore } from '../../store/event-store.js';
 import { eventsSchema } from '../schemas.js';
 
-export interface EventsDeps {
+interface EventsDeps {
   readonly store: Pick<EventStore, 'list'>;
 }
 

@@ -9,7 +9,7 @@ import type { Writer } from '../../ingest/writer.js';
 import { type EventStore, storeFaultCode } from '../../store/event-store.js';
 import { healthzSchema, readyzSchema } from '../schemas.js';
 
-export interface HealthDeps {
+interface HealthDeps {
   readonly store: Pick<EventStore, 'ping'>;
   readonly writer: Pick<Writer, 'healthy' | 'recheck'>;
 }

@@ -16,7 +16,7 @@ const ndjsonTypes = ['application/x-ndjson', 'application/ndjson'];
 /** A validator that accepts anything: the schema it is given is for OpenAPI only. */
 const documentedOnly = () => () => true;
 
-export interface PublishDeps {
+interface PublishDeps {
   readonly writer: Pick<Writer, 'submit' | 'countRefused'>;
   readonly limits: AdmissionLimits;
 }

@@ -28,7 +28,7 @@ export interface StatsBody extends Counters {
   readonly duplicates: number;
 }
 
-export interface StatsDeps {
+interface StatsDeps {
   readonly store: Pick<EventStore, 'stats'>;
   readonly writer: Pick<Writer, 'depth'>;
   readonly storeKind: StoreKind;

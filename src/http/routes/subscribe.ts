@@ -25,7 +25,7 @@ interface SubscribeQuery {
   after: number;
 }
 
-export interface SubscribeDeps {
+interface SubscribeDeps {
   readonly store: Pick<EventStore, 'list'>;
   readonly hub: Hub;
   /** Open streams before a new one gets 503. */

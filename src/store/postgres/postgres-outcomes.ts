@@ -9,7 +9,7 @@
  */
 import type { PreparedEvent } from '../../domain/event.js';
 import { sameBody } from '../../domain/fingerprint.js';
-import type { Outcome } from '../../domain/outcome.js';
+import { type Outcome, TopicTally } from '../../domain/outcome.js';
 
 export interface StoredBody {
   readonly topic: string;
@@ -21,7 +21,7 @@ export interface StoredBody {
 }
 
 /** Reads stored rows by key: fingerprints only, or with their bodies. */
-export type StoredLookup = (
+type StoredLookup = (
   keys: readonly (readonly [string, string])[],
   withBody: boolean,
 ) => Promise<StoredBody[]>;
@@ -97,23 +97,14 @@ export function tallyByTopic(
   events: readonly PreparedEvent[],
   outcomes: readonly Outcome[],
 ): [topics: string[], received: number[], stored: number[], duplicates: number[], conflicts: number[]] {
-  const tally = new Map<string, [number, number, number, number]>();
-  for (let i = 0; i < events.length; i++) {
-    let t = tally.get(events[i].topic);
-    if (t === undefined) {
-      t = [0, 0, 0, 0];
-      tally.set(events[i].topic, t);
-    }
-    t[0]++;
-    if (outcomes[i] === 'stored') t[1]++;
-    else {
-      t[2]++;
-      if (outcomes[i] === 'conflict') t[3]++;
-    }
-  }
+  const tally = new TopicTally();
+  for (let i = 0; i < events.length; i++) tally.add(events[i].topic, outcomes[i]);
   const values = [...tally.values()];
   return [
     [...tally.keys()],
-    ...([0, 1, 2, 3].map((j) => values.map((t) => t[j])) as [number[], number[], number[], number[]]),
+    values.map((t) => t.received),
+    values.map((t) => t.stored),
+    values.map((t) => t.duplicates),
+    values.map((t) => t.conflicts),
   ];
 }

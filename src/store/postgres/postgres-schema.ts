@@ -15,10 +15,10 @@
  */
 import type { PoolClient } from 'pg';
 
-export const schemaVersion = 1;
+const schemaVersion = 1;
 
 /** Advisory lock keys (64-bit, shared by everything using the database); arbitrary constants. */
-export const migrationLock = '7017280000001';
+const migrationLock = '7017280000001';
 export const seqLock = '7017280000002';
 
 /** The channel on which a commit that stored events is announced (LISTEN/NOTIFY). */

@@ -30,7 +30,7 @@ export interface KeyIndexOptions {
 
 const HASH_SPACE = 2 ** 53;
 
-export const keyIndexSchema = `
+const keyIndexSchema = `
 CREATE TABLE IF NOT EXISTS dedup (
   key_hash INTEGER NOT NULL,
   seq      INTEGER NOT NULL,

@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import Database, { type Statement } from 'better-sqlite3';
 import type { PreparedEvent, StoredEvent } from '../../domain/event.js';
 import { keyHash, sameBody } from '../../domain/fingerprint.js';
-import type { Outcome } from '../../domain/outcome.js';
+import { type Outcome, TopicTally } from '../../domain/outcome.js';
 import type { Batch, EventStore, InsertResult, ListQuery, StoreStats } from '../event-store.js';
 import { KeyIndex, type KeyIndexOptions } from './key-index.js';
 import { pingSqlite, translate } from './sqlite-faults.js';
@@ -44,7 +44,7 @@ export interface SqliteStoreOptions {
 
 const ROWS_PER_STATEMENT = 32;
 
-export const databaseFile = 'aggregator.db';
+const databaseFile = 'aggregator.db';
 
 export class SqliteStore implements EventStore {
   readonly location: string;
@@ -145,7 +145,7 @@ export class SqliteStore implements EventStore {
     const outcomes = new Array<Outcome>(events.length);
     const pending: PreparedEvent[] = [];
     const hashes: number[] = [];
-    const tally = new Map<string, [received: number, stored: number, dup: number, conflict: number]>();
+    const tally = new TopicTally();
     for (let i = 0; i < events.length; i++) {
       const e = events[i];
       const h = this.#hashKey(e.topic, e.event_id, this.#seed);
@@ -164,21 +164,11 @@ export class SqliteStore implements EventStore {
         outcome = stored !== undefined && sameBody(stored, e) ? 'duplicate' : 'conflict';
       }
       outcomes[i] = outcome;
-      let t = tally.get(e.topic);
-      if (t === undefined) {
-        t = [0, 0, 0, 0];
-        tally.set(e.topic, t);
-      }
-      t[0]++;
-      if (outcome === 'stored') t[1]++;
-      else {
-        t[2]++;
-        if (outcome === 'conflict') t[3]++;
-      }
+      tally.add(e.topic, outcome);
     }
     this.#write(pending, hashes, committed + 1, receivedAt);
     this.#lastSeq = committed + pending.length;
-    for (const [topic, t] of tally) this.#count.run(topic, t[0], t[1], t[2], t[3]);
+    for (const [topic, t] of tally) this.#count.run(topic, t.received, t.stored, t.duplicates, t.conflicts);
     return outcomes;
   }
 

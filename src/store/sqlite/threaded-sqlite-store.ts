@@ -5,7 +5,6 @@
  * group of requests is parsed and validated while the current one commits.
  * Measured against the single-thread store in bench/RESULTS.md.
  */
-import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { StoredEvent } from '../../domain/event.js';
@@ -19,7 +18,7 @@ import {
 } from '../event-store.js';
 import { pingSqlite } from './sqlite-faults.js';
 import { SqliteReader } from './sqlite-reader.js';
-import { databaseFile, type SqliteStoreOptions } from './sqlite-store.js';
+import type { SqliteStoreOptions } from './sqlite-store.js';
 import { decodeOutcomes, deserializeError, type WorkerReply, type WorkerRequest } from './worker-protocol.js';
 
 interface Pending {
@@ -74,7 +73,7 @@ export class ThreadedSqliteStore implements EventStore {
       worker.once('error', reject);
     });
     if (!('ready' in ready)) throw new Error('the SQLite writer thread did not start');
-    return new ThreadedSqliteStore(worker, ready.location ?? join(options.dataDir, databaseFile));
+    return new ThreadedSqliteStore(worker, ready.location);
   }
 
   #call(request: WorkerRequest): Promise<WorkerReply> {
