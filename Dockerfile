@@ -3,7 +3,8 @@
 # keeps its data in the /app/data volume.
 # test/docker-build.test.ts performs these same steps without a Docker engine.
 
-FROM node:20-bookworm-slim AS build
+# Node 26, the current LTS; CI runs the test suite on it too (.ci/run).
+FROM node:26-trixie-slim AS build
 WORKDIR /app
 # better-sqlite3 falls back to compiling from source when no prebuilt binary fits.
 RUN apt-get update \
@@ -16,7 +17,9 @@ COPY src ./src
 RUN npm ci --no-audit --no-fund
 RUN npm prune --omit=dev --no-audit --no-fund
 
-FROM node:20-bookworm-slim AS runtime
+FROM node:26-trixie-slim AS runtime
+# HOST=0.0.0.0: inside a container the server must listen beyond loopback (the CLI's default
+# is 127.0.0.1); what reaches it from outside is decided by the published ports.
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=8080 \
@@ -30,9 +33,10 @@ RUN mkdir -p /app/data && chown node:node /app/data \
 USER node
 VOLUME ["/app/data"]
 EXPOSE 8080
-# The slim image has no curl; Node 20's fetch does the probe.
+# Healthy = ready: /readyz answers 200 only while the store answers and the writer commits.
+# The slim image has no curl; Node's fetch does the probe.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # Node is PID 1 and handles SIGTERM itself: it drains the writer and exits 0.
 ENTRYPOINT ["node", "/app/dist/src/cli/main.js"]
 CMD ["serve"]

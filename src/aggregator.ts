@@ -35,7 +35,13 @@ export interface Aggregator {
 
 export async function startAggregator(config: Config, deps: AggregatorDeps): Promise<Aggregator> {
   const { logger, clock } = deps;
-  const store = await openStore(storeOptions(config));
+  let store: EventStore;
+  try {
+    store = await openStore(storeOptions(config));
+  } catch (err) {
+    const where = config.store === 'postgres' ? redactUrl(config.databaseUrl ?? '') : config.dataDir;
+    throw new Error(`cannot open the store at ${where}: ${(err as Error).message}`, { cause: err });
+  }
   const writer = new Writer(store, {
     queueEvents: config.limits.queueEvents,
     batchEvents: config.limits.batchEvents,

@@ -13,7 +13,7 @@ import { request } from 'undici';
 import type { StatsBody } from '../http/routes/stats.js';
 import { quantile, send } from '../loadgen/sender.js';
 import { type ServerProcess, startServer } from '../loadgen/server-process.js';
-import { loadFlags, number, planFrom } from './publish.js';
+import { baseUrl, loadFlags, number, planFrom } from './publish.js';
 
 export const benchUsage = `Usage: aggregator bench [options]
   --url URL           measure a running aggregator instead of starting a fresh one
@@ -55,7 +55,7 @@ export async function bench(argv: readonly string[], env: NodeJS.ProcessEnv): Pr
   const plan = planFrom(values);
   let server: ServerProcess | undefined;
   let dataDir: string | undefined;
-  let url = values.url;
+  let url = values.url === undefined ? undefined : baseUrl(values.url);
   if (url === undefined) {
     dataDir = mkdtempSync(join(tmpdir(), 'aggregator-bench-'));
     server = await startServer(['--data-dir', dataDir, '--sync', values.sync, ...values['serve-arg']]);

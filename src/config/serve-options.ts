@@ -10,7 +10,14 @@ import { natsOptions } from './nats-options.js';
 import type { OptionSpec } from './option-spec.js';
 
 const generalOptions = {
-  host: { flag: 'host', env: 'HOST', kind: 'string', help: 'interface to listen on', default: '0.0.0.0' },
+  host: {
+    flag: 'host',
+    env: 'HOST',
+    kind: 'string',
+    help: 'interface to listen on (0.0.0.0: every interface, as the container does)',
+    // Loopback unless asked: with access control off by default, the network must opt in.
+    default: '127.0.0.1',
+  },
   port: { flag: 'port', env: 'PORT', kind: 'int', help: 'TCP port (0 picks a free one)', default: 8080 },
   dataDir: {
     flag: 'data-dir',

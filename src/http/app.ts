@@ -9,13 +9,13 @@
  * that would run the request policies' onRequest hooks out of order. Each
  * route gets only the dependencies it uses.
  */
-import { createRequire } from 'node:module';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import type { Writer } from '../ingest/writer.js';
 import { Hub } from '../live/hub.js';
 import type { EventStore } from '../store/event-store.js';
+import { version } from '../version.js';
 import errorHandling from './error-handler.js';
 import metrics from './plugins/metrics.js';
 import openApi from './plugins/openapi.js';
@@ -32,8 +32,6 @@ import healthRoutes from './routes/health.js';
 import publishRoutes from './routes/publish.js';
 import statsRoutes from './routes/stats.js';
 import subscribeRoutes from './routes/subscribe.js';
-
-const { version } = createRequire(import.meta.url)('../../../package.json') as { version: string };
 
 interface AppDeps {
   readonly config: Config;

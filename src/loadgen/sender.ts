@@ -3,8 +3,11 @@
  * `concurrency` connections each take the next batch and POST it until it is
  * acknowledged. A timeout, a network error, 408, 429 or any 5xx means "not
  * known to be stored": the same body is sent again after an exponential
- * backoff that honours Retry-After (RFC 9110 §10.2.3). Any other 4xx is the
- * caller's bug and stops the run.
+ * backoff that honours Retry-After (RFC 9110 §10.2.3), at most `maxRetries`
+ * times. Any other 4xx is the caller's bug and stops the run. Until the server
+ * has answered once, a connection that cannot be made stops the run too
+ * (nobody is listening there), unless `waitForServer`. An abort (Ctrl-C, a
+ * deadline) stops it with the totals so far.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
@@ -24,12 +27,31 @@ interface SendOptions {
   /** First backoff step; it doubles per attempt up to maxBackoffMs. */
   readonly backoffMs?: number;
   readonly maxBackoffMs?: number;
-  readonly onProgress?: (done: number) => void;
+  /** Called with the number of events acknowledged so far. */
+  readonly onProgress?: (events: number) => void;
+  /** Called before each resend. */
+  readonly onRetry?: (retry: Retry) => void;
+  /** Resends of one request before the run gives up on it; unbounded when absent. */
+  readonly maxRetries?: number;
+  /** Retry a connection that cannot be made before the server ever answered, instead of failing. */
+  readonly waitForServer?: boolean;
+  /** Stops the run: no new requests, those in flight abandoned; send() resolves with the totals so far. */
+  readonly signal?: AbortSignal;
   /**
    * `undici` (default): the robust client. `lean`: lean-http.ts, for benchmarks,
    * where the load generator's own CPU would otherwise be measured as the server's limit.
    */
   readonly client?: 'undici' | 'lean';
+}
+
+export interface Retry {
+  /** Index of the request (batch) being resent. */
+  readonly batch: number;
+  /** 1 for the first resend. */
+  readonly attempt: number;
+  /** Why: an HTTP status (with the error code the body names) or a network error code. */
+  readonly cause: string;
+  readonly waitMs: number;
 }
 
 interface Answer {
@@ -38,7 +60,7 @@ interface Answer {
   text: string;
 }
 
-type Post = (body: string) => Promise<Answer>;
+type Post = (body: string, signal?: AbortSignal) => Promise<Answer>;
 
 /** One POST /publish through the chosen client; `close` releases its connections. */
 function transport(options: SendOptions, headers: Record<string, string>, timeoutMs: number) {
@@ -52,12 +74,13 @@ function transport(options: SendOptions, headers: Record<string, string>, timeou
     return { post, close: async () => pool.close() };
   }
   const pool = new Pool(origin, { connections: options.concurrency, pipelining: 1 });
-  const post: Post = async (body) => {
+  const post: Post = async (body, signal) => {
     const res = await pool.request({
       method: 'POST',
       path: '/publish',
       body,
       headers,
+      signal,
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
     });
@@ -71,7 +94,7 @@ function transport(options: SendOptions, headers: Record<string, string>, timeou
   return { post, close: () => pool.close() };
 }
 
-interface SendReport {
+export interface SendReport {
   readonly requests: number;
   readonly events: number;
   readonly stored: number;
@@ -82,9 +105,43 @@ interface SendReport {
   /** Milliseconds of each acknowledged attempt, sorted ascending. */
   readonly latenciesMs: number[];
   readonly seconds: number;
+  /** Set when the run was aborted: why (the abort reason's message). */
+  readonly stopped?: string;
+  /** Requests abandoned by the abort: the server may or may not have stored them. */
+  readonly unconfirmed: number;
 }
 
-class RejectedError extends Error {}
+/** The server refused a request for good (a 4xx other than 408/429). */
+export class RejectedError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: string,
+  ) {
+    super(`HTTP ${status}: ${body.slice(0, 500)}`);
+  }
+}
+
+/** A request still failed after maxRetries resends. */
+export class GaveUpError extends Error {}
+
+/** No connection could be made before the server ever answered (and waitForServer is off). */
+export class UnreachableError extends Error {
+  constructor(
+    readonly origin: string,
+    readonly code: string,
+  ) {
+    super(`cannot connect to ${origin} (${code})`);
+  }
+}
+
+/** Network errors that mean nothing is listening there (as opposed to a request lost on the way). */
+const cannotConnect = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/** `HTTP 503 AGG_ERR_OVERLOADED` when the body names an error code, else `HTTP 503`. */
+function statusCause(status: number, text: string): string {
+  const code = /"error"\s*:\s*"([A-Z0-9_]+)"/.exec(text.slice(0, 200))?.[1];
+  return code ? `HTTP ${status} ${code}` : `HTTP ${status}`;
+}
 
 const retryable = (status: number) => status === 408 || status === 429 || status >= 500;
 
@@ -92,21 +149,32 @@ export async function send(options: SendOptions): Promise<SendReport> {
   const timeoutMs = options.timeoutMs ?? 30_000;
   const backoff = options.backoffMs ?? 50;
   const maxBackoff = options.maxBackoffMs ?? 5_000;
+  const maxRetries = options.maxRetries ?? Number.POSITIVE_INFINITY;
+  // Aborted from outside (Ctrl-C, a deadline), or from inside when one request fails for good:
+  // then the others stop too instead of retrying on for nothing.
+  const failed = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, failed.signal]) : failed.signal;
   const headers = { 'content-type': options.contentType ?? 'application/json', ...options.headers };
   const client = transport(options, headers, timeoutMs);
+  const origin = new URL(options.url).origin;
   const totals = { requests: 0, events: 0, stored: 0, duplicates: 0, conflicts: 0 };
   const retries: Record<string, number> = {};
   const latencies: number[] = [];
   let next = 0;
+  let unconfirmed = 0;
+  let answered = false;
   let failure: Error | undefined;
 
-  async function deliver(body: string): Promise<void> {
+  async function deliver(k: number, body: string): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       const started = performance.now();
+      // `reason` counts retries by kind (a status, a network error code); `cause` says more.
       let reason: string;
+      let cause: string;
       let waitMs = 0;
       try {
-        const res = await client.post(body);
+        const res = await client.post(body, signal);
+        answered = true;
         const text = res.text;
         if (res.statusCode === 200) {
           latencies.push(performance.now() - started);
@@ -118,32 +186,44 @@ export async function send(options: SendOptions): Promise<SendReport> {
           totals.conflicts += summary.conflicts.length;
           return;
         }
-        if (!retryable(res.statusCode))
-          throw new RejectedError(`HTTP ${res.statusCode}: ${text.slice(0, 500)}`);
+        if (!retryable(res.statusCode)) throw new RejectedError(res.statusCode, text);
         reason = String(res.statusCode);
+        cause = statusCause(res.statusCode, text);
         const retryAfter = Number(res.retryAfter);
         if (Number.isFinite(retryAfter)) waitMs = retryAfter * 1000;
       } catch (err) {
-        if (err instanceof RejectedError) throw err;
+        if (err instanceof RejectedError || signal.aborted) throw err;
         reason = (err as { code?: string }).code ?? 'network';
+        cause = reason;
+        if (!answered && !options.waitForServer && cannotConnect.has(reason))
+          throw new UnreachableError(origin, reason);
       }
       retries[reason] = (retries[reason] ?? 0) + 1;
+      if (attempt >= maxRetries)
+        throw new GaveUpError(`request ${k + 1} still failed after ${maxRetries} retries (last: ${cause})`);
       const step = Math.min(maxBackoff, backoff * 2 ** Math.min(attempt, 16));
       // Full jitter keeps retrying clients from stampeding in lockstep.
-      await sleep(Math.max(waitMs, Math.random() * step));
+      waitMs = Math.max(waitMs, Math.random() * step);
+      options.onRetry?.({ batch: k, attempt: attempt + 1, cause, waitMs });
+      await sleep(waitMs, undefined, { signal });
     }
   }
 
   async function worker(): Promise<void> {
-    while (failure === undefined && next < options.batches) {
+    while (!signal.aborted && next < options.batches) {
       const k = next++;
       try {
-        await deliver(options.body(k));
+        await deliver(k, options.body(k));
       } catch (err) {
-        failure = err as Error;
+        if (signal.aborted) {
+          unconfirmed++;
+        } else {
+          failure = err as Error;
+          failed.abort(err);
+        }
         return;
       }
-      options.onProgress?.(totals.requests);
+      options.onProgress?.(totals.events);
     }
   }
 
@@ -155,7 +235,19 @@ export async function send(options: SendOptions): Promise<SendReport> {
   }
   if (failure) throw failure;
   latencies.sort((a, b) => a - b);
-  return { ...totals, retries, latenciesMs: latencies, seconds: (performance.now() - started) / 1000 };
+  return {
+    ...totals,
+    retries,
+    latenciesMs: latencies,
+    seconds: (performance.now() - started) / 1000,
+    unconfirmed,
+    ...(options.signal?.aborted ? { stopped: abortReason(options.signal) } : {}),
+  };
+}
+
+function abortReason(signal: AbortSignal): string {
+  const reason = signal.reason as unknown;
+  return reason instanceof Error ? reason.message : String(reason);
 }
 
 /** The q-quantile (0..1) of ascending values, nearest rank. */

@@ -1,12 +1,14 @@
 /** The `aggregator` command as a user runs it: publish, bench (a smoke run), and flag errors. */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { request } from 'undici';
 import type { StatsBody } from '../../src/http/routes/stats.js';
 import { mainScript, startServer } from '../../src/loadgen/server-process.js';
 import { tempDir } from '../support/harness.js';
+import { assertOneLine, runAggregator } from '../support/process.js';
 
 const run = promisify(execFile);
 const aggregator = (...args: string[]) => run(process.execPath, [mainScript, ...args], { timeout: 120_000 });
@@ -56,14 +58,42 @@ test('bench starts a fresh server, runs the load and verifies /stats (smoke)', a
   assert.ok(result.latency_ms.p99 >= result.latency_ms.p50);
 });
 
-test('serve rejects a bad flag with a message naming it, exit code 2', async () => {
-  await assert.rejects(aggregator('serve', '--port', 'eighty'), (err: { code: number; stderr: string }) => {
-    assert.equal(err.code, 2);
-    assert.match(err.stderr, /--port \/ PORT must be a non-negative integer/);
-    return true;
-  });
-  await assert.rejects(aggregator('serve', '--store', 'postgres'), /needs --database-url/);
-  await assert.rejects(aggregator('serve', '--colour', 'blue'), /Unknown option '--colour'/);
+test('--version and -v print the version from package.json', async () => {
+  const { version } = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'));
+  for (const flag of ['--version', '-v']) {
+    const run = await runAggregator([flag]);
+    assert.equal(run.code, 0);
+    assert.equal(run.stdout, `${version}\n`);
+  }
+});
+
+test('a wrong flag or value is one line naming it, exit code 2, no stack trace', async () => {
+  const cases: [string[], RegExp][] = [
+    [['serve', '--port', 'eighty'], /--port \/ PORT must be a non-negative integer, got "eighty"/],
+    [['serve', '--store', 'postgres'], /--store postgres needs --database-url or DATABASE_URL/],
+    [['serve', '--colour', 'blue'], /Unknown option '--colour'; see "aggregator serve --help"/],
+    [['publish', '--events', 'many'], /--events must be a non-negative number, got "many"/],
+    [['publish', '--batch', '2.5'], /--batch must be a whole number, got "2.5"/],
+    [['publish', '--dup-rate', '1'], /--dup-rate must be below 1/],
+    [['publish', '--url', 'localhost:8080'], /--url must be an http:\/\/ or https:\/\/ URL/],
+    [
+      ['publish', '--url', 'http//127.0.0.1'],
+      /--url must be an http:\/\/ or https:\/\/ URL .*got "http\/\/127\.0\.0\.1"/,
+    ],
+    [['publish', '--deadline', 'soon'], /--deadline must be a duration such as 30s, 5m or 1h, got "soon"/],
+    [['publish', '--max-retries=-1'], /--max-retries must be a non-negative number/],
+    [['bench', '--url', 'nope'], /--url must be an http:\/\/ or https:\/\/ URL/],
+  ];
+  for (const [args, message] of cases) {
+    const run = await runAggregator(args);
+    assert.equal(run.code, 2, `${args.join(' ')}: ${run.stderr}`);
+    assertOneLine(run.stderr);
+    assert.match(run.stderr, new RegExp(`^aggregator ${args[0]}: `));
+    assert.match(run.stderr, message);
+  }
+  const unknown = await runAggregator(['serv']);
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /^aggregator: unknown command "serv"/);
 });
 
 test('help lists the commands and the serve options with their environment variables', async () => {

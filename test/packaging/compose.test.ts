@@ -10,7 +10,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { test } from 'node:test';
 import { parseArgs } from 'node:util';
 import { parse } from 'yaml';
-import { loadFlags, planFrom } from '../../src/cli/publish.js';
+import { planFrom, publishFlags } from '../../src/cli/publish.js';
 import { loadConfig } from '../../src/config/config.js';
 import { serveHelp } from '../../src/config/serve-help.js';
 import { serveOptions } from '../../src/config/serve-options.js';
@@ -76,7 +76,11 @@ test('the Dockerfile is multi-stage, non-root, with the data volume, a healthche
   assert.ok(user && user !== 'root' && user !== '0', `runs as ${user}`);
   assert.ok(runtime.some((i) => i.keyword === 'VOLUME' && i.args.includes('/app/data')));
   assert.equal(imageEnv.DATA_DIR, '/app/data', 'the server writes into the volume');
-  assert.ok(runtime.some((i) => i.keyword === 'HEALTHCHECK' && i.args.includes('/healthz')));
+  assert.ok(
+    runtime.some((i) => i.keyword === 'HEALTHCHECK' && i.args.includes('/readyz')),
+    'healthy means ready: the healthcheck probes /readyz',
+  );
+  assert.equal(imageEnv.HOST, '0.0.0.0', 'in a container the server listens beyond loopback');
   assert.ok(runtime.some((i) => i.keyword === 'EXPOSE' && i.args === String(imageEnv.PORT)));
   const entry = execForm(runtime.find((i) => i.keyword === 'ENTRYPOINT')?.args ?? '[]');
   assert.equal(entry[1], '/app/dist/src/cli/main.js');
@@ -129,7 +133,7 @@ test('every aggregator command and variable is one the CLI accepts', () => {
       );
       assert.doesNotThrow(() => loadConfig(accepted, { ...imageEnv, ...env }), `${name}: serve accepts it`);
     } else if (command === 'publish') {
-      const { values } = parseArgs({ args, options: loadFlags, strict: true });
+      const { values } = parseArgs({ args, options: publishFlags, strict: true });
       assert.doesNotThrow(() => planFrom(values), `${name}: publish accepts its flags`);
       const target = new URL(String(values.url));
       const upstream = compose.services[target.hostname];
@@ -205,4 +209,22 @@ test('the scale profile runs two PostgreSQL replicas wired to the postgres and n
     );
   }
   assert.equal(ids.size, 2, 'each replica has its own instance id');
+});
+
+test('the image builds on the Node LTS that CI also runs the suite on', () => {
+  const ci = readFileSync(at('.ci/run'), 'utf8');
+  const lts = /^lts_major=(\d+)$/m.exec(ci)?.[1];
+  assert.ok(lts, '.ci/run names the LTS major it tests on');
+  for (const from of dockerfile.filter((i) => i.keyword === 'FROM')) {
+    assert.match(from.args, new RegExp(`^node:${lts}-`), `FROM ${from.args} is Node ${lts}`);
+  }
+});
+
+test('PostgreSQL 18 and later keep the volume at /var/lib/postgresql (their data is in a versioned subdirectory)', () => {
+  for (const [name, s] of services.filter(([, s]) => s.image?.startsWith('postgres:'))) {
+    const major = Number(/^postgres:(\d+)/.exec(s.image ?? '')?.[1]);
+    assert.ok(major >= 18, `${name}: a current PostgreSQL (${s.image})`);
+    const targets = (s.volumes ?? []).map((v) => v.split(':')[1]);
+    assert.deepEqual(targets, ['/var/lib/postgresql'], `${name}: the volume holds the data`);
+  }
 });

@@ -14,7 +14,6 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { basename, dirname, join, posix } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +27,7 @@ import {
   splitFlags,
 } from '../support/dockerfile.js';
 import { makeTempDir, removeDir } from '../support/harness.js';
+import { freePort } from '../support/process.js';
 
 const run = promisify(execFile);
 const context = fileURLToPath(new URL('../../../', import.meta.url));
@@ -86,14 +86,6 @@ function copy(
       copyFromContext(source, target, ignored);
     }
   }
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 test('the Dockerfile builds and starts: its steps replayed in a temp directory', {

@@ -7,7 +7,7 @@ import { ConfigError } from '../../src/config/config-error.js';
 test('defaults match the SPEC', () => {
   const c = loadConfig([], {});
   assert.equal(c.port, 8080);
-  assert.equal(c.host, '0.0.0.0');
+  assert.equal(c.host, '127.0.0.1', 'loopback unless the network is asked for');
   assert.equal(c.dataDir, './data');
   assert.equal(c.store, 'sqlite');
   assert.equal(c.sync, 'full');
