@@ -74,6 +74,8 @@ export interface CommitInfo {
   readonly stored: number;
   readonly duplicates: number;
   readonly conflicts: number;
+  /** Deliveries refused as invalid whose count this commit carried. */
+  readonly rejected: number;
   readonly requests: number;
   readonly seconds: number;
 }
@@ -289,6 +291,7 @@ export class Writer {
       stored: tally.stored,
       duplicates: tally.duplicates,
       conflicts: tally.conflicts,
+      rejected,
       requests: jobs.length,
       seconds: (performance.now() - started) / 1000,
     };

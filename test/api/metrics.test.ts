@@ -1,4 +1,8 @@
-/** GET /metrics: valid Prometheus text whose lifetime counters equal /stats after a known load. */
+/**
+ * GET /metrics: valid Prometheus text; after a known load this process's
+ * counters equal the load and the store's totals equal /stats.
+ * (Replicas on PostgreSQL, whose counters sum to the cluster's: test/scale/replica-metrics.)
+ */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { event, publish, startApp, stats, tempDir } from '../support/harness.js';
@@ -11,15 +15,16 @@ async function scrape(app: Awaited<ReturnType<typeof startApp>>['app']) {
   return parsePrometheus(res.body);
 }
 
-const lifetime = {
-  aggregator_events_received_total: 'received',
-  aggregator_events_stored_total: 'unique_processed',
-  aggregator_events_duplicates_total: 'duplicate_dropped',
-  aggregator_events_conflicts_total: 'conflicts',
-  aggregator_events_rejected_total: 'rejected',
-} as const;
+/** This process's counter, the store's total (label `counter`), and the /stats field they match. */
+const counts = [
+  ['aggregator_events_received_total', 'received', 'received'],
+  ['aggregator_events_stored_total', 'stored', 'unique_processed'],
+  ['aggregator_events_duplicates_total', 'duplicates', 'duplicate_dropped'],
+  ['aggregator_events_conflicts_total', 'conflicts', 'conflicts'],
+  ['aggregator_events_rejected_total', 'rejected', 'rejected'],
+] as const;
 
-test('after a known load the counters equal /stats, and histograms count what happened', async (t) => {
+test('after a known load the counters equal the load and /stats, and histograms count what happened', async (t) => {
   const dir = tempDir(t);
   let h = await startApp(dir);
   t.after(() => h.close());
@@ -54,10 +59,13 @@ test('after a known load the counters equal /stats, and histograms count what ha
 
   const m = await scrape(h.app);
   const s = (await stats(h.app)) as unknown as Record<string, number>;
-  for (const [metric, field] of Object.entries(lifetime)) {
+  assert.equal(m.types.get('aggregator_store_events'), 'gauge');
+  for (const [metric, counter, field] of counts) {
     assert.equal(m.types.get(metric), 'counter', `${metric} is a counter`);
-    assert.equal(m.value(metric), s[field], `${metric} == /stats ${field}`);
     assert.equal(m.value(metric), expected[field], `${metric} == the load's ${field}`);
+    const total = m.value('aggregator_store_events', { counter });
+    assert.equal(total, s[field], `store total ${counter} == /stats ${field}`);
+    assert.equal(total, expected[field]);
   }
 
   const requests = (status: number) =>
@@ -84,11 +92,14 @@ test('after a known load the counters equal /stats, and histograms count what ha
     assert.ok(m.value(name) !== undefined, `default metric ${name}`);
   }
 
-  // Lifetime means lifetime: a new process reports the same counters.
+  // The store's totals are lifetime: a new process reports them again; its own counters start at 0.
   await h.close();
   h = await startApp(dir);
   const again = await scrape(h.app);
-  for (const [metric, field] of Object.entries(lifetime)) assert.equal(again.value(metric), expected[field]);
+  for (const [metric, counter, field] of counts) {
+    assert.equal(again.value('aggregator_store_events', { counter }), expected[field]);
+    assert.equal(again.value(metric), 0, `${metric} counts this process only`);
+  }
 });
 
 test('two apps in one process keep separate registries', async (t) => {
@@ -98,4 +109,5 @@ test('two apps in one process keep separate registries', async (t) => {
   await publish(a.app, [event(1), event(2)]);
   assert.equal((await scrape(a.app)).value('aggregator_events_stored_total'), 2);
   assert.equal((await scrape(b.app)).value('aggregator_events_stored_total'), 0);
+  assert.equal((await scrape(b.app)).value('aggregator_store_events', { counter: 'stored' }), 0);
 });

@@ -3,12 +3,16 @@
  * this app's own — never the global one — so several apps in one process
  * (tests) do not collide.
  *
- * The lifetime event counters are read from `store.stats()` at scrape time
- * instead of being counted in memory. That makes them exactly the numbers of
- * GET /stats (same source, same transaction), lets them survive restarts and
- * kill -9 like the data, and costs one small query per scrape. On PostgreSQL
- * they are the cluster's totals, so every replica reports the same value:
- * aggregate across replicas with max(), not sum().
+ * Two kinds of event counts, because replicas share one store:
+ * - `aggregator_events_*_total` count what THIS process committed since it
+ *   started (moved after each successful commit, as the writer reports it).
+ *   Every replica exports its own share, so `sum(rate(…))` across replicas is
+ *   the cluster's rate — the usual PromQL is right. A restart resets them to
+ *   0, which rate() and increase() treat as a counter reset.
+ * - `aggregator_store_events{counter=…}` are the store's lifetime totals, read
+ *   from `store.stats()` at scrape time: exactly the numbers of GET /stats,
+ *   surviving restarts. On PostgreSQL every replica reports the same cluster
+ *   totals, so they are gauges to aggregate with max(), never sum().
  */
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
@@ -31,24 +35,30 @@ async function metricsPlugin(app: FastifyInstance, { store, writer, hub }: Metri
   const [registry] = registers;
   collectDefaultMetrics({ register: registry });
 
-  const lifetime = (name: string, help: string, pick: (s: StoreStats) => number) => ({
-    counter: new Counter({ name: `aggregator_events_${name}_total`, help, registers }),
-    pick,
-  });
-  const counters = [
-    lifetime(
-      'received',
-      'Deliveries accepted into the ledger (stored + duplicates), lifetime',
-      (s) => s.received,
-    ),
-    lifetime('stored', 'Unique events stored, lifetime', (s) => s.unique_processed),
-    lifetime('duplicates', 'Duplicate deliveries dropped, lifetime', (s) => s.duplicate_dropped),
-    lifetime(
+  const counter = (name: string, help: string) =>
+    new Counter({ name: `aggregator_events_${name}_total`, help, registers });
+  const mine = {
+    received: counter('received', 'Deliveries this process committed (stored + duplicates)'),
+    stored: counter('stored', 'Unique events this process stored'),
+    duplicates: counter('duplicates', 'Duplicate deliveries this process dropped'),
+    conflicts: counter(
       'conflicts',
-      'Duplicates whose body differed from the stored event, lifetime',
-      (s) => s.conflicts,
+      'Duplicates this process dropped whose body differed from the stored event',
     ),
-    lifetime('rejected', 'Deliveries refused as invalid, lifetime', (s) => s.rejected),
+    rejected: counter('rejected', 'Deliveries this process refused as invalid'),
+  };
+  const storeTotals = new Gauge({
+    name: 'aggregator_store_events',
+    help: "Lifetime totals of the store, as GET /stats (on PostgreSQL the cluster's, alike on every replica)",
+    labelNames: ['counter'] as const,
+    registers,
+  });
+  const totals: [string, (s: StoreStats) => number][] = [
+    ['received', (s) => s.received],
+    ['stored', (s) => s.unique_processed],
+    ['duplicates', (s) => s.duplicate_dropped],
+    ['conflicts', (s) => s.conflicts],
+    ['rejected', (s) => s.rejected],
   ];
 
   const requestSeconds = new Histogram({
@@ -90,6 +100,11 @@ async function metricsPlugin(app: FastifyInstance, { store, writer, hub }: Metri
   const topics = new Gauge({ name: 'aggregator_topics', help: 'Topics with stored events', registers });
 
   writer.onCommit((info) => {
+    mine.received.inc(info.events);
+    mine.stored.inc(info.stored);
+    mine.duplicates.inc(info.duplicates);
+    mine.conflicts.inc(info.conflicts);
+    mine.rejected.inc(info.rejected);
     commitSeconds.observe(info.seconds);
     // A commit that only carries the rejected count holds no events: not a batch.
     if (info.events > 0) batchEvents.observe(info.events);
@@ -114,8 +129,9 @@ async function metricsPlugin(app: FastifyInstance, { store, writer, hub }: Metri
       schema: {
         summary: 'Prometheus metrics',
         description:
-          'Prometheus text format: lifetime event counters (equal to GET /stats), request and commit ' +
-          'latency, batch size, queue depth, SSE subscribers, process metrics.',
+          'Prometheus text format: the event counts of this process (sum them across replicas), the ' +
+          "store's lifetime totals (equal to GET /stats), request and commit latency, batch size, " +
+          'queue depth, SSE subscribers, process metrics.',
         tags: ['operations'],
         response: {
           200: {
@@ -127,10 +143,7 @@ async function metricsPlugin(app: FastifyInstance, { store, writer, hub }: Metri
     },
     async (_request, reply) => {
       const s = await store.stats();
-      for (const { counter, pick } of counters) {
-        counter.reset();
-        counter.inc(pick(s));
-      }
+      for (const [name, pick] of totals) storeTotals.set({ counter: name }, pick(s));
       lastSeq.set(s.last_seq);
       topics.set(s.topics.length);
       reply.type(registry.contentType);
