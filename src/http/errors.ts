@@ -10,6 +10,7 @@
  * a lookup by code, never a chain of `instanceof` checks.
  */
 import type { FastifyError, FastifyReply } from 'fastify';
+import { type EncodingError, supportedEncodings } from '../ingest/content-encoding.js';
 import type { Refusal, RefusalCode } from '../ingest/refusal.js';
 import type { OverloadedError, ShuttingDownError } from '../ingest/writer.js';
 import type { StoreFaultCode } from '../store/event-store.js';
@@ -86,7 +87,12 @@ interface Entry {
   readonly refusedBody?: true;
 }
 
-type OwnCode = RefusalCode | StoreFaultCode | OverloadedError['code'] | ShuttingDownError['code'];
+type OwnCode =
+  | RefusalCode
+  | EncodingError['code']
+  | StoreFaultCode
+  | OverloadedError['code']
+  | ShuttingDownError['code'];
 
 const ownCodes: Record<OwnCode, Entry> = {
   MALFORMED_JSON: { error: 'AGG_ERR_BAD_JSON' },
@@ -95,6 +101,15 @@ const ownCodes: Record<OwnCode, Entry> = {
   BODY_TOO_LARGE: { error: 'AGG_ERR_TOO_LARGE' },
   TOO_MANY_EVENTS: { error: 'AGG_ERR_TOO_LARGE' },
   INVALID_EVENTS: { error: 'AGG_ERR_VALIDATION' },
+  // A compressed body refused while it was decoded (ingest/content-encoding.ts): a refused delivery.
+  UNSUPPORTED_ENCODING: {
+    error: 'AGG_ERR_UNSUPPORTED_MEDIA_TYPE',
+    // @see RFC 9110 §15.5.16: a 415 for a content coding lists the codings that would work.
+    headers: { 'accept-encoding': supportedEncodings },
+    refusedBody: true,
+  },
+  BAD_ENCODING: { error: 'AGG_ERR_BAD_REQUEST', refusedBody: true },
+  DECODED_TOO_LARGE: { error: 'AGG_ERR_TOO_LARGE', refusedBody: true },
   QUEUE_FULL: { error: 'AGG_ERR_OVERLOADED', headers: retryAfter },
   SHUTTING_DOWN: { error: 'AGG_ERR_SHUTTING_DOWN', headers: retryAfter },
   STORE_UNAVAILABLE: { error: 'AGG_ERR_STORE_UNAVAILABLE', headers: retryAfter },

@@ -61,6 +61,20 @@ function parseValue(text: string, limits: BodyLimits, where: string): Checked<un
     return pass(sjson.parse(text, undefined, safe));
   } catch (err) {
     // The parser's only way to say "not JSON": SyntaxError (or RangeError from a recursive parser).
-    return malformed(`${where}${(err as Error).message}`);
+    return malformed(`${where}${withoutBodyBytes((err as Error).message)}`);
   }
+}
+
+/**
+ * The parser's description of the defect, without the body bytes V8 quotes in
+ * some messages (`Unexpected token 'x', "xyz…" is not valid JSON`): an error
+ * message never echoes what was sent — it could be binary, a secret, or markup.
+ * Messages that name a position describe only the grammar, and are kept.
+ */
+function withoutBodyBytes(message: string): string {
+  const at = / in JSON at position \d+/.exec(message);
+  if (at !== null) return message.slice(0, at.index + at[0].length);
+  if (message.startsWith('Unexpected end of JSON input')) return 'the body ends inside a JSON value';
+  // Quotes are where a message cites input; the unquoted ones (secure-json-parse's) are fixed text.
+  return /["']/.test(message) ? 'unexpected character; not a JSON value' : message;
 }

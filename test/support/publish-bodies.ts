@@ -2,7 +2,8 @@
  * fast-check arbitraries for POST /publish bodies, hostile and ordinary, made
  * of the events of fuzz-events.ts: every body form (one event, array,
  * `{"events": […]}`, NDJSON), too many events, too many bytes, bare scalars,
- * nesting bombs, random text, random damage, wrong content types. Each body
+ * nesting bombs, random text, random damage, wrong content types, bodies
+ * compressed with gzip, deflate or br (or a coding the server does not take). Each body
  * says what the server must do with it when that is known: `ok` (200),
  * `refused` (a 4xx), or `unknown` (randomly damaged text: anything but a 5xx).
  * A raw lone surrogate in damaged text becomes U+FFFD on the wire.
@@ -17,6 +18,8 @@ export interface Body {
   readonly contentType: string | undefined;
   readonly expect: Expect;
   readonly ndjson: boolean;
+  /** Content-Encoding the text is sent in; `zstd` is one the server refuses (415). */
+  readonly encoding?: 'gzip' | 'deflate' | 'br' | 'zstd';
 }
 
 const json = (text: string, expect: Expect): Body => ({
@@ -104,8 +107,8 @@ const damage = fc.oneof(
 );
 
 export const bodyArb: fc.Arbitrary<Body> = fc
-  .tuple(shapes, fc.option(damage, { freq: 6 }), fc.nat({ max: 19 }))
-  .map(([body, d, typeDie]) => {
+  .tuple(shapes, fc.option(damage, { freq: 6 }), fc.nat({ max: 19 }), fc.nat({ max: 15 }))
+  .map(([body, d, typeDie, encodingDie]) => {
     let result = body;
     if (d !== null) {
       const at = d.kind === 'bom' ? 0 : d.at % (body.text.length + 1);
@@ -117,6 +120,10 @@ export const bodyArb: fc.Arbitrary<Body> = fc
             : `\uFEFF${body.text}`;
       result = { ...body, text, expect: 'unknown' };
     }
+    // Now and then a compressed body: the same outcome as plain, every limit on the decoded size.
+    const encoding = (['gzip', 'deflate', 'br', 'zstd'] as const)[encodingDie];
+    if (encoding === 'zstd') result = { ...result, encoding, expect: 'refused' };
+    else if (encoding !== undefined) result = { ...result, encoding };
     // Now and then a content type the route does not take (415), or a JSON one with a charset.
     if (typeDie === 0) return { ...result, contentType: 'text/plain', expect: 'refused' };
     if (typeDie === 1) return { ...result, contentType: undefined, expect: 'refused' };

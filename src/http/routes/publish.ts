@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { summarize } from '../../domain/outcome.js';
 import { type AdmissionLimits, admit, type Delivery, unreadableDeliveries } from '../../ingest/admission.js';
+import { decodeBody, EncodingError, parseContentEncoding } from '../../ingest/content-encoding.js';
 import type { Writer } from '../../ingest/writer.js';
 import { errorHandler } from '../error-handler.js';
 import { refusalAnswer, sendAnswer } from '../errors.js';
@@ -30,6 +31,19 @@ async function publishRoutes(app: FastifyInstance, deps: PublishDeps): Promise<v
   app.addContentTypeParser(ndjsonTypes, { parseAs: 'string' }, (_request, text, done) =>
     done(null, { format: 'ndjson', text: text as string } satisfies Delivery),
   );
+
+  // Only a request whose header says its body is encoded leaves the plain path.
+  app.addHook('preParsing', (request, _reply, payload, done) => {
+    const header = request.headers['content-encoding'];
+    if (header === undefined) {
+      done(null, payload);
+      return;
+    }
+    const codings = parseContentEncoding(header);
+    if (codings instanceof EncodingError) done(codings);
+    else if (codings.length === 0) done(null, payload);
+    else done(null, decodeBody(payload, codings, deps.limits.bodyBytes));
+  });
 
   // A body Fastify refused before admission could read it is a refused delivery too.
   app.setErrorHandler(errorHandler(() => void deps.writer.countRefused(unreadableDeliveries)));
