@@ -68,7 +68,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   // Plugins that see every route added after them: OpenAPI collects routes, metrics times them.
   const hub = await Hub.start(writer, store);
-  await app.register(openApi, { version });
+  await app.register(openApi, {
+    version,
+    guarded: { publish: config.access.publishKeys.length > 0, read: config.access.readKeys.length > 0 },
+    rateLimited: config.limits.rateLimit > 0,
+  });
   await app.register(metrics, { store, writer, hub });
   await app.register(sse, { heartbeatMs: config.sseHeartbeatMs });
 

@@ -9,6 +9,7 @@ const indexes = { type: 'array', items: count } as const;
 const event = { $ref: 'Event#' } as const;
 
 export const publishSchema = {
+  operationId: 'publishEvents',
   summary: 'Publish events (at least once in, exactly once stored)',
   description:
     'One event, an array, `{"events": [...]}`, or NDJSON. Answered only after every event of the ' +
@@ -79,6 +80,7 @@ const storedEvent = {
 } as const;
 
 export const eventsSchema = {
+  operationId: 'listEvents',
   summary: 'Stored events in commit order',
   description:
     'Each event exactly as first sent, plus `seq` (global commit order) and `received_at`. ' +
@@ -99,6 +101,7 @@ export const eventsSchema = {
 } as const;
 
 export const subscribeSchema = {
+  operationId: 'subscribeEvents',
   summary: 'Follow stored events live (Server-Sent Events)',
   description:
     'Streams stored events in commit order, then new ones as they are committed. Each frame: ' +
@@ -135,6 +138,7 @@ export const subscribeSchema = {
 
 /** The documented shape (OpenAPI); `per_topic` and `memory` are open objects. */
 export const statsSchema = {
+  operationId: 'getStats',
   summary: 'Lifetime statistics',
   description: 'Exact lifetime counters: received == unique_processed + duplicate_dropped, always.',
   tags: ['operations'],
@@ -165,6 +169,7 @@ export const statsSchema = {
 } as const;
 
 export const healthzSchema = {
+  operationId: 'getLiveness',
   summary: 'Liveness',
   description: 'The process is up. Never touches the store; always open.',
   tags: ['operations'],
@@ -181,6 +186,7 @@ const readiness = {
 } as const;
 
 export const readyzSchema = {
+  operationId: 'getReadiness',
   summary: 'Readiness',
   description: 'Ready when the store answers and the writer commits; route traffic only to ready replicas.',
   tags: ['operations'],
@@ -188,6 +194,7 @@ export const readyzSchema = {
 } as const;
 
 export const dashboardSchema = {
+  operationId: 'getDashboard',
   summary: 'Dashboard (HTML)',
   description: 'Live counters, rates, topics and the newest events.',
   tags: ['ui'],

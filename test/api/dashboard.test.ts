@@ -5,64 +5,18 @@
  * carrying markup renders as text; it fits a phone-width screen; it runs
  * under its strict CSP without violations. Screenshots go to test-output/
  * (and to docs/dashboard.png with UPDATE_DOCS_SCREENSHOT=1).
- *
- * Without Chromium the test skips on a developer machine but FAILS in CI
- * (CI set), so a broken install can never pass as green.
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync } from 'node:fs';
 import { test } from 'node:test';
-import { type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
+import { browserSkip, launch, watch } from '../support/browser.js';
 import { event, publish, startApp, tempDir } from '../support/harness.js';
 
-const executablePath = '/usr/bin/chromium';
 const outputDir = new URL('../../../test-output/', import.meta.url);
 const docsShot = new URL('../../../docs/dashboard.png', import.meta.url);
 const xss = '<img src=x onerror=alert(1)>';
-
-const missing = !existsSync(executablePath);
-if (missing && process.env.CI) {
-  test('the browser test needs Chromium in CI', () => {
-    assert.fail(`${executablePath} is missing: .ci/run installs it (apt-get install chromium)`);
-  });
-}
-
-async function launch(t: { after: (fn: () => unknown) => void }): Promise<BrowserContext> {
-  const context = await chromium.launchPersistentContext(tempDir(t), {
-    executablePath,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-    viewport: { width: 1280, height: 1000 },
-  });
-  t.after(() => context.close());
-  return context;
-}
-
-/** Records what must never happen on the page: dialogs, script errors, CSP violations, failed requests. */
-function watch(page: Page) {
-  const problems: string[] = [];
-  page.on('dialog', (dialog) => {
-    problems.push(`dialog: ${dialog.message()}`);
-    void dialog.dismiss();
-  });
-  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') problems.push(`console error: ${msg.text()}`);
-  });
-  page.on('requestfailed', (req) => {
-    // Leaving the page aborts the open event stream; that is not a failure.
-    if (!req.url().includes('/subscribe')) problems.push(`request failed: ${req.url()}`);
-  });
-  return problems;
-}
+const skip = browserSkip();
 
 const text = (page: Page, selector: string) => page.locator(selector).textContent();
 
@@ -70,9 +24,7 @@ const text = (page: Page, selector: string) => page.locator(selector).textConten
 const exactly = (scope: Page | Locator, selector: string, want: string) =>
   scope.locator(selector, { hasText: new RegExp(`^${want.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) });
 
-test('the dashboard updates live, renders payloads as text, and fits a phone', {
-  skip: missing && !process.env.CI ? `${executablePath} not installed` : false,
-}, async (t) => {
+test('the dashboard updates live, renders payloads as text, and fits a phone', { skip }, async (t) => {
   const h = await startApp(tempDir(t));
   t.after(() => h.close());
   const url = await h.app.listen({ host: '127.0.0.1', port: 0 });

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import SwaggerParser from '@apidevtools/swagger-parser';
 import type { FastifyInstance } from 'fastify';
 import { eventSchema } from '../../src/domain/event.js';
+import { type ErrorCode, errorStatus } from '../../src/http/errors.js';
 import { startApp, tempDir } from '../support/harness.js';
 
 /** Routes undocumented on purpose: the Swagger UI itself and the dashboard's static assets. */
@@ -91,5 +92,100 @@ test('/docs serves Swagger UI from local assets only', async (t) => {
   for (const ref of refs) {
     assert.ok(ref.startsWith('/docs/'), `${ref} is served by this app, not a CDN`);
     assert.equal((await h.app.inject({ method: 'GET', url: ref })).statusCode, 200, ref);
+  }
+});
+
+type Operation = {
+  operationId?: string;
+  security?: Record<string, string[]>[];
+  responses: Record<string, { description: string; content?: Record<string, { schema: { $ref?: string } }> }>;
+};
+
+function operations(doc: { paths: Record<string, Record<string, Operation>> }) {
+  return Object.entries(doc.paths).flatMap(([path, ops]) =>
+    Object.entries(ops).map(([method, op]) => ({ name: `${method.toUpperCase()} ${path}`, path, op })),
+  );
+}
+
+test('a client can be generated: every operation has a unique operationId and its error answers', async (t) => {
+  const h = await startApp(tempDir(t), [
+    '--read-key',
+    'r-key',
+    '--publish-key',
+    'p-key',
+    '--rate-limit',
+    '100',
+  ]);
+  t.after(() => h.close());
+  const doc = (await h.app.inject({ method: 'GET', url: '/openapi.json' })).json();
+  await SwaggerParser.validate(structuredClone(doc));
+  const ops = operations(doc);
+  const ids = ops.map(({ name, op }) => {
+    assert.match(String(op.operationId), /^[a-z][A-Za-z]+$/, `${name} has an operationId`);
+    return op.operationId;
+  });
+  assert.equal(new Set(ids).size, ids.length, `operationIds are unique: ${ids.join()}`);
+
+  // Every error answer is the one error body, and names codes of the error table with that status.
+  for (const { name, op } of ops) {
+    for (const [status, res] of Object.entries(op.responses)) {
+      if (Number(status) < 400 || name === 'GET /readyz') continue;
+      assert.equal(
+        res.content?.['application/json'].schema.$ref,
+        '#/components/schemas/Error',
+        `${name} ${status}`,
+      );
+      const codes = [...res.description.matchAll(/`(AGG_ERR_\w+)`/g)].map((m) => m[1]);
+      assert.ok(codes.length > 0, `${name} ${status} names its codes`);
+      for (const code of codes) assert.equal(errorStatus[code as ErrorCode], Number(status), `${code}`);
+    }
+  }
+  assert.deepEqual(doc.components.schemas.Error.properties.error.enum, Object.keys(errorStatus));
+
+  // POST /publish: every status it can answer with keys and a rate limit configured.
+  const publishStatuses = Object.keys(doc.paths['/publish'].post.responses).map(Number);
+  assert.deepEqual(publishStatuses, [200, 400, 401, 403, 408, 413, 415, 422, 429, 500, 503, 507]);
+});
+
+test('security is documented per route as access control applies it', async (t) => {
+  const h = await startApp(tempDir(t), ['--read-key', 'r-key', '--publish-key', 'p-key']);
+  t.after(() => h.close());
+  const doc = (await h.app.inject({ method: 'GET', url: '/openapi.json' })).json();
+  const schemes = doc.components.securitySchemes;
+  assert.deepEqual(schemes.readKey, { ...schemes.readKey, type: 'http', scheme: 'bearer' });
+  assert.deepEqual(schemes.publishKey, { ...schemes.publishKey, type: 'http', scheme: 'bearer' });
+
+  // The access table is what the onRequest hook enforces; the document must say the same.
+  for (const { method, url, access } of h.app.accessTable) {
+    const op = doc.paths[url]?.[method.toLowerCase()] as Operation | undefined;
+    if (op === undefined) continue;
+    const want = access === 'open' ? [] : [{ [`${access}Key`]: [] }];
+    if (url === '/subscribe') want.push({ readKeyQuery: [] });
+    assert.deepEqual(op.security, want, `${method} ${url}`);
+    const res = await h.app.inject({
+      method: method as 'GET',
+      url,
+      payload: method === 'POST' ? '{}' : undefined,
+    });
+    assert.equal(res.statusCode === 401, access !== 'open', `${method} ${url} answers ${res.statusCode}`);
+    assert.equal('401' in op.responses, access !== 'open', `${method} ${url} documents 401`);
+  }
+
+  // No read key configured: reading is open, and the document says so.
+  const open = await startApp(tempDir(t), ['--publish-key', 'p-key']);
+  t.after(() => open.close());
+  const openDoc = (await open.app.inject({ method: 'GET', url: '/openapi.json' })).json();
+  assert.deepEqual(openDoc.paths['/stats'].get.security, []);
+  assert.equal('401' in openDoc.paths['/stats'].get.responses, false);
+  assert.deepEqual(openDoc.paths['/publish'].post.security, [{ publishKey: [] }]);
+});
+
+test('the document has one URL: the Swagger UI copies redirect to /openapi.json', async (t) => {
+  const h = await startApp(tempDir(t));
+  t.after(() => h.close());
+  for (const url of ['/docs/json', '/docs/yaml']) {
+    const res = await h.app.inject({ method: 'GET', url });
+    assert.equal(res.statusCode, 301, url);
+    assert.equal(res.headers.location, '/openapi.json', url);
   }
 });

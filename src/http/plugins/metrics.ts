@@ -126,7 +126,9 @@ async function metricsPlugin(app: FastifyInstance, { store, writer, hub }: Metri
   app.get(
     '/metrics',
     {
+      config: { errors: ['AGG_ERR_STORE_UNAVAILABLE'] },
       schema: {
+        operationId: 'getMetrics',
         summary: 'Prometheus metrics',
         description:
           'Prometheus text format: the event counts of this process (sum them across replicas), the ' +

@@ -1,22 +1,37 @@
 /**
- * OpenAPI 3 description generated from the route schemas (@fastify/swagger)
- * at GET /openapi.json, and Swagger UI at GET /docs with its assets served
- * from the package (no CDN). Registered before the routes, because it
- * collects them as they are added.
+ * OpenAPI 3 description generated from the route schemas (@fastify/swagger),
+ * served at one URL, GET /openapi.json, and Swagger UI at GET /docs with its
+ * assets served from the package (no CDN). Registered before the routes,
+ * because it collects them as they are added.
+ *
+ * Each operation gets its security requirement and its error answers from
+ * the facts the server acts on (api-operations.ts), when the document is
+ * first built: by then every route's access tag is final.
  */
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { eventSchema } from '../../domain/event.js';
+import {
+  errorBodySchema,
+  errorCodesOf,
+  errorResponses,
+  type RequestPolicies,
+  securityOf,
+  securitySchemes,
+} from './api-operations.js';
 
-interface OpenApiOptions {
+interface OpenApiOptions extends RequestPolicies {
   readonly version: string;
 }
+
+const documentUrl = '/openapi.json';
 
 async function openApiPlugin(app: FastifyInstance, options: OpenApiOptions): Promise<void> {
   // Shared so the publish body refers to it three times as one component.
   app.addSchema(eventSchema);
+  app.addSchema(errorBodySchema);
 
   await app.register(swagger, {
     openapi: {
@@ -27,15 +42,26 @@ async function openApiPlugin(app: FastifyInstance, options: OpenApiOptions): Pro
         description:
           'Receives events delivered at least once and keeps each (topic, event_id) exactly once, ' +
           'durably, with exact lifetime statistics. Errors are JSON `{error, message, details?}`; ' +
-          'branch on `error`.',
+          'branch on `error`. Each operation lists the key it needs on this server (none when ' +
+          'that kind of key is not configured).',
       },
       tags: [
         { name: 'events', description: 'publish, query and follow events' },
         { name: 'operations', description: 'statistics, health, metrics' },
         { name: 'ui', description: 'pages for people' },
       ],
+      components: { securitySchemes },
     },
-    // Names the shared Event schema by its $id in components.schemas (not "def-0").
+    transform: ({ schema, url, route }) => {
+      if (schema === undefined || schema.hide) return { schema, url };
+      const own = (schema.response ?? {}) as Record<string, unknown>;
+      const errors = errorResponses(errorCodesOf(route, options), own);
+      return {
+        url,
+        schema: { ...schema, security: securityOf(route, options), response: { ...own, ...errors } },
+      };
+    },
+    // Names the shared schemas by their $id in components.schemas (not "def-0").
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
   });
 
@@ -45,14 +71,27 @@ async function openApiPlugin(app: FastifyInstance, options: OpenApiOptions): Pro
     docs.addHook('onRoute', (route) => {
       route.config = { ...route.config, access: 'open' };
     });
-    await docs.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: true } });
+    // Swagger UI's own copies of the document (/docs/json, /docs/yaml) point to the one URL;
+    // the UI's fetch follows the redirect.
+    docs.addHook('onRequest', async (request, reply) => {
+      const url = request.routeOptions.url;
+      if (url === '/docs/json' || url === '/docs/yaml') return reply.redirect(documentUrl, 301);
+    });
+    await docs.register(swaggerUi, {
+      routePrefix: '/docs',
+      // BaseLayout: no top bar, whose inline-styled logo the page's CSP refuses and whose
+      // URL box would load other documents.
+      uiConfig: { deepLinking: true, layout: 'BaseLayout', persistAuthorization: false },
+      theme: { title: 'pubsub-aggregator API' },
+    });
   });
 
   app.get(
-    '/openapi.json',
+    documentUrl,
     {
       config: { access: 'open' },
       schema: {
+        operationId: 'getOpenApi',
         summary: 'This API description (OpenAPI 3)',
         tags: ['operations'],
         response: {

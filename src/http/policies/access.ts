@@ -45,7 +45,7 @@ declare module 'fastify' {
  * §2.3): EventSource cannot send headers. The price: URLs end up in access
  * logs and browser history, so the header stays the way for everything else.
  */
-const queryTokenRoutes = new Set(['/subscribe']);
+export const queryTokenRoutes: ReadonlySet<string> = new Set(['/subscribe']);
 
 const realm = 'Bearer realm="aggregator"';
 

@@ -21,7 +21,7 @@ interface EventsQuery {
 async function eventsRoutes(app: FastifyInstance, deps: EventsDeps): Promise<void> {
   app.get<{ Querystring: EventsQuery }>(
     '/events',
-    { config: { access: 'read' }, schema: eventsSchema },
+    { config: { access: 'read', errors: ['AGG_ERR_STORE_UNAVAILABLE'] }, schema: eventsSchema },
     async (request, reply) => {
       const { topic, after, limit } = request.query;
       // One extra row tells whether a next page exists without a second query.

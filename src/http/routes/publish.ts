@@ -51,7 +51,20 @@ async function publishRoutes(app: FastifyInstance, deps: PublishDeps): Promise<v
   app.post(
     '/publish',
     {
-      config: { access: 'publish' },
+      config: {
+        access: 'publish',
+        errors: [
+          'AGG_ERR_BAD_JSON',
+          'AGG_ERR_BAD_REQUEST',
+          'AGG_ERR_TIMEOUT',
+          'AGG_ERR_TOO_LARGE',
+          'AGG_ERR_UNSUPPORTED_MEDIA_TYPE',
+          'AGG_ERR_VALIDATION',
+          'AGG_ERR_OVERLOADED',
+          'AGG_ERR_STORE_UNAVAILABLE',
+          'AGG_ERR_STORAGE_FULL',
+        ],
+      },
       schema: publishSchema,
       validatorCompiler: documentedOnly,
     },

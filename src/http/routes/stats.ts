@@ -42,7 +42,11 @@ async function statsRoutes(app: FastifyInstance, deps: StatsDeps): Promise<void>
   const serializerCompiler = () => (data: unknown) => JSON.stringify(data);
   app.get(
     '/stats',
-    { config: { access: 'read' }, schema: statsSchema, serializerCompiler },
+    {
+      config: { access: 'read', errors: ['AGG_ERR_STORE_UNAVAILABLE'] },
+      schema: statsSchema,
+      serializerCompiler,
+    },
     async (): Promise<StatsBody> => {
       const s = await deps.store.stats();
       const now = deps.clock();

@@ -38,6 +38,8 @@ async function subscribeRoutes(app: FastifyInstance, deps: SubscribeDeps): Promi
     {
       // A HEAD would open a stream with no body that never ends.
       exposeHeadRoute: false,
+      // 400: a bad Last-Event-ID; 503: too many streams, or the store fails before the first frame.
+      config: { errors: ['AGG_ERR_BAD_REQUEST', 'AGG_ERR_OVERLOADED', 'AGG_ERR_STORE_UNAVAILABLE'] },
       schema: subscribeSchema,
     },
     async (request, reply) => {
