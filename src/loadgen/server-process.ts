@@ -22,15 +22,18 @@ export async function startServer(
   args: readonly string[],
   env: Readonly<Record<string, string>> = {},
   timeoutMs = 20_000,
+  /**
+   * `script`: what to run, e.g. another build's main.js or a benchmark baseline (same flags, same
+   * log line); `nodeArgs`: flags for node itself (--cpu-prof is not allowed in NODE_OPTIONS).
+   */
+  launch: { readonly script?: string; readonly nodeArgs?: readonly string[] } = {},
 ): Promise<ServerProcess> {
-  const child = spawn(
-    process.execPath,
-    [mainScript, 'serve', '--host', '127.0.0.1', '--port', '0', ...args],
-    {
-      env: { ...process.env, LOG_LEVEL: 'info', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const { script = mainScript, nodeArgs = [] } = launch;
+  const serve = [script, 'serve', '--host', '127.0.0.1', '--port', '0'];
+  const child = spawn(process.execPath, [...nodeArgs, ...serve, ...args], {
+    env: { ...process.env, LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const logs: string[] = [];
   const exited = once(child, 'exit');
   const url = await new Promise<string>((resolve, reject) => {

@@ -33,7 +33,7 @@ test('bench --smoke: every scenario (SQLite, PostgreSQL, JetStream) completes ve
 
 const benchScript = (name: string) => fileURLToPath(new URL(`../../bench/${name}.js`, import.meta.url));
 
-test('bench:compare smoke: all three systems run the same tiny load and store the exact unique count', {
+test('bench:compare smoke: all five systems run the same tiny load and store the exact unique count', {
   skip: nats.skip,
 }, async () => {
   nats.require();
@@ -44,13 +44,40 @@ test('bench:compare smoke: all three systems run the same tiny load and store th
       timeout: 240_000,
     },
   );
-  const rows = stdout.split('\n').filter((l) => /^\| (pubsub|NATS|storage)/.test(l));
+  const rows = stdout.split('\n').filter((l) => /^\| (pubsub|in-memory|naive|NATS|storage)/.test(l));
+  assert.equal(rows.length, 5, stdout);
+  assert.ok(
+    rows.every((r) => r.includes('| yes |')),
+    stdout,
+  );
+  assert.match(stdout, /ours \/ NATS JetStream = \*\*[\d.]+×\*\*/);
+  assert.match(stdout, /ours \/ in-memory ceiling = \*\*[\d.]+×\*\*/);
+  assert.match(stdout, /ours \/ naive prototype = \*\*[\d.]+×\*\*/);
+});
+
+test('bench:compare smoke: the single-event scenario prints the ratio to the in-memory ceiling', async () => {
+  const { stdout } = await run(
+    process.execPath,
+    [
+      benchScript('compare'),
+      '--scenario',
+      'single',
+      '--events',
+      '300',
+      '--concurrency',
+      '8',
+      '--rounds',
+      '1',
+    ],
+    { timeout: 240_000 },
+  );
+  const rows = stdout.split('\n').filter((l) => /^\| (pubsub|in-memory|naive)/.test(l));
   assert.equal(rows.length, 3, stdout);
   assert.ok(
     rows.every((r) => r.includes('| yes |')),
     stdout,
   );
-  assert.match(stdout, /ours \/ JetStream = \*\*[\d.]+×\*\*/);
+  assert.match(stdout, /ours \/ in-memory ceiling = \*\*[\d.]+×\*\*/);
 });
 
 test('bench:growth smoke: ingests to a small size, prints slices and page latency', async () => {
