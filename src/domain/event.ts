@@ -44,8 +44,12 @@ export interface StoredEvent {
  * from the one sent and every redelivery would be stored again.
  */
 const noControlChars = '^[^\\p{Cc}\\p{Cs}]+$';
-/** Well-formed Unicode (no unpaired surrogate), for the same reason. */
-const wellFormed = '^[^\\p{Cs}]+$';
+/**
+ * Well-formed Unicode (no unpaired surrogate), for the same reason, and no
+ * NUL (U+0000): PostgreSQL's text cannot hold it, so it would be refused there
+ * and stored by SQLite — one input, one answer on every store: refused.
+ */
+const wellFormedNoNul = '^[^\\p{Cs}\\u0000]+$';
 
 export const eventSchema = {
   $id: 'Event',
@@ -57,7 +61,7 @@ export const eventSchema = {
     event_id: { type: 'string', minLength: 1, maxLength: 255, pattern: noControlChars },
     // RFC 3339 date-time; ajv-formats checks that the zone is present and the date real.
     timestamp: { type: 'string', format: 'date-time', maxLength: 64 },
-    source: { type: 'string', minLength: 1, maxLength: 255, pattern: wellFormed },
+    source: { type: 'string', minLength: 1, maxLength: 255, pattern: wellFormedNoNul },
     payload: { type: 'object', description: 'Any JSON object, at most 64 KiB serialised (configurable).' },
   },
   example: {

@@ -143,9 +143,9 @@ function describe(index: number, err: ErrorObject): FieldError {
   }
   const field = err.instancePath === '' ? 'event' : err.instancePath.slice(1).replaceAll('/', '.');
   if (err.instancePath === '') return { index, field, message: 'must be a JSON object' };
-  // `source` may hold control characters; its pattern only refuses unpaired surrogates.
+  // `source` may hold control characters; its pattern only refuses NUL and unpaired surrogates.
   if (err.keyword === 'pattern' && field === 'source') {
-    return { index, field, message: 'must not contain unpaired UTF-16 surrogates' };
+    return { index, field, message: 'must not contain NUL (U+0000) or unpaired UTF-16 surrogates' };
   }
   return { index, field, message: friendly[err.keyword] ?? err.message ?? 'is invalid' };
 }

@@ -44,6 +44,7 @@ const badEvents: [string, Record<string, unknown>, string][] = [
   ['missing source', { source: undefined }, 'source'],
   ['empty source', { source: '' }, 'source'],
   ['source of 256 chars', { source: long(256) }, 'source'],
+  ['source with NUL', { source: 'a\u0000b' }, 'source'],
   ['missing payload', { payload: undefined }, 'payload'],
   ['payload an array', { payload: [1, 2] }, 'payload'],
   ['payload null', { payload: null }, 'payload'],

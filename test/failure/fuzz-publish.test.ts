@@ -4,7 +4,8 @@
  * cases (lone surrogates, U+2028, BOM, combining marks), duplicate keys,
  * `__proto__` / `constructor.prototype` keys, mixed valid/invalid batches,
  * NDJSON variants, wrong content types, compressed bodies (gzip, deflate, br,
- * and a coding the server refuses) — against the real app on real SQLite.
+ * and a coding the server refuses) — against the real app on real SQLite,
+ * then on real PostgreSQL (same input, same answer on both stores).
  *
  * For every request: never a 5xx; a refused request changes no counter and no
  * row; an accepted one answers exactly what a model of the store predicts
@@ -16,13 +17,16 @@
  * fast-check prints seed and path). FUZZ_RUNS / FUZZ_SECONDS bound the work.
  */
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { type TestContext, test } from 'node:test';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import type { StatsBody } from '../../src/http/routes/stats.js';
 import { fuzzLimits } from '../support/fuzz-events.js';
 import { assertInvariant, getJson, startApp, tempDir } from '../support/harness.js';
 import { type Body, bodyArb } from '../support/publish-bodies.js';
+import { freshDatabase, postgresGate } from '../support/services.js';
+
+const pg = await postgresGate();
 
 const seed = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const numRuns = Number(process.env.FUZZ_RUNS ?? 8000);
@@ -71,11 +75,34 @@ function eventsOf(body: Body): Parsed[] {
   return Object.hasOwn(v, 'events') && !Object.hasOwn(v, 'topic') ? v.events : [v];
 }
 
-test('fuzz POST /publish: never a 5xx, refused requests change nothing, accepted ones match a model', async (t) => {
+const stores = [
+  { name: 'SQLite', skip: false, flags: async () => ['--sync', 'normal'] },
+  {
+    name: 'PostgreSQL',
+    skip: pg.skip,
+    flags: async (t: Parameters<typeof freshDatabase>[0]) => [
+      '--store',
+      'postgres',
+      '--database-url',
+      (await freshDatabase(t, pg)).url,
+    ],
+  },
+];
+
+for (const store of stores) {
+  test(
+    `fuzz POST /publish on ${store.name}: never a 5xx, refused requests change nothing, accepted ones match a model`,
+    {
+      skip: store.skip,
+    },
+    (t) => fuzz(t, store.flags),
+  );
+}
+
+async function fuzz(t: TestContext, storeFlags: (t: TestContext) => Promise<string[]>): Promise<void> {
   t.diagnostic(`FUZZ_SEED=${seed} FUZZ_RUNS=${numRuns} FUZZ_SECONDS=${seconds}`);
   const h = await startApp(tempDir(t), [
-    '--sync',
-    'normal',
+    ...(await storeFlags(t)),
     '--max-body-bytes',
     String(fuzzLimits.bodyBytes),
     '--max-events',
@@ -173,4 +200,4 @@ test('fuzz POST /publish: never a 5xx, refused requests change nothing, accepted
   }
   assert.equal(Object.getOwnPropertyNames(Object.prototype).join(), prototypeKeys);
   assert.equal(({} as Parsed).polluted, undefined);
-});
+}

@@ -92,11 +92,15 @@ const mutation = fc.oneof(
     n: fc.integer({ min: 256, max: 400 }),
   }),
   fc.record({ kind: fc.constant('empty'), field: fc.constantFrom(...stringFields) }),
-  fc.record({
-    kind: fc.constant('control'),
-    field: fc.constantFrom('topic', 'event_id'),
-    c: fc.constantFrom('\u0000', '\t', '\n', '\u007f', '\u0085'),
-  }),
+  fc.oneof(
+    fc.record({
+      kind: fc.constant('control'),
+      field: fc.constantFrom('topic', 'event_id'),
+      c: fc.constantFrom('\u0000', '\t', '\n', '\u007f', '\u0085'),
+    }),
+    // `source` may hold control characters, but not NUL (PostgreSQL's text cannot).
+    fc.record({ kind: fc.constant('control'), field: fc.constant('source'), c: fc.constant('\u0000') }),
+  ),
   fc.record({ kind: fc.constant('lone'), field: fc.constantFrom(...stringFields), c: lone }),
   fc.record({
     kind: fc.constant('badTime'),
