@@ -26,6 +26,11 @@ export interface Config {
   readonly sync: SyncMode;
   readonly sqliteWriter: SqliteWriter;
   readonly logLevel: string;
+  /**
+   * Status of a successful publish: 200, or 202 with `queued_count` added for
+   * the original service's clients. Either is sent only after commit.
+   */
+  readonly acceptedStatus: 200 | 202;
   /** Milliseconds between SSE heartbeat comments on idle /subscribe streams. */
   readonly sseHeartbeatMs: number;
   readonly limits: Limits;
@@ -104,6 +109,7 @@ export function loadConfig(
     sync: oneOf<SyncMode>('sync'),
     sqliteWriter: oneOf<SqliteWriter>('sqliteWriter'),
     logLevel: oneOf('logLevel'),
+    acceptedStatus: oneOf<'200' | '202'>('acceptedStatus') === '202' ? 202 : 200,
     sseHeartbeatMs: int('sseHeartbeatMs'),
     limits,
     access: Object.freeze({

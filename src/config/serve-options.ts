@@ -65,6 +65,14 @@ const generalOptions = {
     help: 'pino log level',
     default: 'info',
   },
+  acceptedStatus: {
+    flag: 'accepted-status',
+    env: 'ACCEPTED_STATUS',
+    kind: 'enum',
+    values: ['200', '202'],
+    help: "status of a successful publish; 202 adds queued_count, for the original service's clients (still sent after commit)",
+    default: '200',
+  },
   sseHeartbeatMs: {
     flag: 'sse-heartbeat-ms',
     env: 'SSE_HEARTBEAT_MS',

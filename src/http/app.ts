@@ -76,7 +76,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(metrics, { store, writer, hub });
   await app.register(sse, { heartbeatMs: config.sseHeartbeatMs });
 
-  await app.register(publishRoutes, { writer, limits: config.limits });
+  await app.register(publishRoutes, { writer, limits: config.limits, acceptedStatus: config.acceptedStatus });
   await app.register(eventsRoutes, { store });
   const { clock, startedAt } = deps;
   await app.register(statsRoutes, { store, writer, storeKind: config.store, clock, startedAt });

@@ -8,6 +8,21 @@ const count = { type: 'integer' } as const;
 const indexes = { type: 'array', items: count } as const;
 const event = { $ref: 'Event#' } as const;
 
+const publishAnswer = {
+  type: 'object',
+  required: ['received', 'unique_processed', 'duplicate_dropped', 'duplicates', 'conflicts'],
+  properties: {
+    received: { ...count, description: 'events in this request' },
+    unique_processed: { ...count, description: 'events stored by this request' },
+    duplicate_dropped: { ...count, description: 'events of this request already stored' },
+    duplicates: { ...indexes, description: 'indexes (in the request) of the duplicates' },
+    conflicts: {
+      ...indexes,
+      description: 'indexes of duplicates whose body differs from the stored event',
+    },
+  },
+} as const;
+
 export const publishSchema = {
   operationId: 'publishEvents',
   summary: 'Publish events (at least once in, exactly once stored)',
@@ -46,18 +61,16 @@ export const publishSchema = {
     },
   },
   response: {
-    200: {
+    200: publishAnswer,
+    202: {
+      description:
+        'with `--accepted-status 202`: the same answer, still sent after commit, plus `queued_count` ' +
+        "for the original service's clients",
       type: 'object',
-      required: ['received', 'unique_processed', 'duplicate_dropped', 'duplicates', 'conflicts'],
+      required: [...publishAnswer.required, 'queued_count'],
       properties: {
-        received: { ...count, description: 'events in this request' },
-        unique_processed: { ...count, description: 'events stored by this request' },
-        duplicate_dropped: { ...count, description: 'events of this request already stored' },
-        duplicates: { ...indexes, description: 'indexes (in the request) of the duplicates' },
-        conflicts: {
-          ...indexes,
-          description: 'indexes of duplicates whose body differs from the stored event',
-        },
+        ...publishAnswer.properties,
+        queued_count: { ...count, description: 'events in this request (= received)' },
       },
     },
   },

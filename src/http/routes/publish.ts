@@ -20,6 +20,8 @@ const documentedOnly = () => () => true;
 interface PublishDeps {
   readonly writer: Pick<Writer, 'submit' | 'countRefused'>;
   readonly limits: AdmissionLimits;
+  /** 202 answers as the original service did (with `queued_count`), though still after commit. */
+  readonly acceptedStatus: 200 | 202;
 }
 
 async function publishRoutes(app: FastifyInstance, deps: PublishDeps): Promise<void> {
@@ -75,7 +77,10 @@ async function publishRoutes(app: FastifyInstance, deps: PublishDeps): Promise<v
         void deps.writer.countRefused(admission.refusal.deliveries);
         return sendAnswer(reply, refusalAnswer(admission.refusal));
       }
-      return summarize(await deps.writer.submit(admission.events));
+      const summary = summarize(await deps.writer.submit(admission.events));
+      if (deps.acceptedStatus === 200) return summary;
+      // The original service's clients check for 202 and the request's event count.
+      return reply.code(202).send({ ...summary, queued_count: summary.received });
     },
   );
 }
