@@ -11,6 +11,7 @@ import type { Config } from './config/config.js';
 import { redactUrl } from './config/redact-url.js';
 import { buildApp } from './http/app.js';
 import { Writer } from './ingest/writer.js';
+import { Pruner } from './retention/pruner.js';
 import type { NatsSource } from './sources/nats-source.js';
 import type { EventStore } from './store/event-store.js';
 import { openStore, type StoreOptions } from './store/open-store.js';
@@ -38,6 +39,10 @@ export async function startAggregator(config: Config, deps: AggregatorDeps): Pro
   let store: EventStore;
   try {
     store = await openStore(storeOptions(config));
+    if (config.retention !== undefined && store.prune === undefined) {
+      await store.close();
+      throw new Error(`retention (--retain-days, --retain-bytes) is not available on ${config.store}`);
+    }
   } catch (err) {
     const where = config.store === 'postgres' ? redactUrl(config.databaseUrl ?? '') : config.dataDir;
     throw new Error(`cannot open the store at ${where}: ${(err as Error).message}`, { cause: err });
@@ -79,6 +84,12 @@ export async function startAggregator(config: Config, deps: AggregatorDeps): Pro
     }
   }
 
+  const pruner =
+    config.retention !== undefined && store.prune !== undefined
+      ? new Pruner({ prune: store.prune.bind(store) }, { policy: config.retention, clock, logger })
+      : undefined;
+  pruner?.start();
+
   return {
     config,
     store,
@@ -86,6 +97,8 @@ export async function startAggregator(config: Config, deps: AggregatorDeps): Pro
     app,
     async close() {
       await source?.stop();
+      // Before the store closes under it; a step in progress ends first (it is one transaction).
+      await pruner?.stop();
       await app.close();
     },
   };

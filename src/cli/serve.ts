@@ -67,6 +67,16 @@ async function listen(config: Config, logger: Logger, aggregator: Aggregator): P
   logger.info(
     `loaded state: ${n(state.unique_processed)} unique events in ${n(state.topics.length)} topics from ${store.location}`,
   );
+  const { retention } = config;
+  if (retention !== undefined) {
+    const limits = [
+      retention.days === undefined ? '' : `older than ${retention.days} days`,
+      retention.bytes === undefined ? '' : `beyond ${n(retention.bytes)} bytes`,
+    ].filter((x) => x !== '');
+    logger.info(
+      `retention on: event bodies ${limits.join(' or ')} are pruned, keys kept (${n(state.retention.events_pruned)} pruned so far)`,
+    );
+  }
 
   logAccess(logger, config, app.accessTable);
   handleSignals(logger, aggregator);

@@ -11,6 +11,7 @@ import { ConfigError } from './config-error.js';
 import { type Limits, limitsOf } from './limits.js';
 import { type NatsConfig, natsConfig } from './nats-options.js';
 import type { OptionSpec } from './option-spec.js';
+import { type RetentionConfig, retentionConfig } from './retention-options.js';
 import { type OptionName, serveOptions } from './serve-options.js';
 
 export type StoreKind = 'sqlite' | 'postgres';
@@ -42,6 +43,8 @@ export interface Config {
   readonly instanceId: string;
   /** The JetStream source; undefined when no NATS URL is configured. */
   readonly nats: NatsConfig | undefined;
+  /** Pruning of old event bodies; undefined when off (the default: keep everything). */
+  readonly retention: RetentionConfig | undefined;
 }
 
 /** Parses `serve` arguments and environment into a Config; throws ConfigError naming the bad option. */
@@ -120,5 +123,6 @@ export function loadConfig(
     // Port 0 picks a free port, so two such processes on one host need the pid to differ.
     instanceId: raw('instanceId') || `${hostname()}:${port === 0 ? `pid-${process.pid}` : port}`,
     nats: natsConfig(raw),
+    retention: retentionConfig(raw),
   });
 }

@@ -1,13 +1,14 @@
 /**
  * Every `serve` option, the single source for parsing (config.ts), `--help`
  * (serve-help.ts) and the README's option table (a test checks that it lists
- * each one). Limits, access and NATS options are declared beside the code
+ * each one). Limits, retention, access and NATS options are declared beside the code
  * that reads them and joined here.
  */
 import { accessOptions } from './access-options.js';
 import { limitOptions } from './limits.js';
 import { natsOptions } from './nats-options.js';
 import type { OptionSpec } from './option-spec.js';
+import { retentionOptions } from './retention-options.js';
 
 const generalOptions = {
   host: {
@@ -87,6 +88,7 @@ const generalOptions = {
 export const serveOptions = {
   ...generalOptions,
   ...limitOptions,
+  ...retentionOptions,
   ...accessOptions,
   ...natsOptions,
 } as const satisfies Record<string, OptionSpec>;

@@ -173,6 +173,22 @@ export const statsSchema = {
         store: { type: 'string', enum: ['sqlite', 'postgres'] },
         per_topic: { type: 'object', additionalProperties: { type: 'object' } },
         memory: { type: 'object', additionalProperties: { type: 'integer' } },
+        retention: {
+          type: 'object',
+          description: 'what retention (--retain-days, --retain-bytes) pruned, lifetime; zeros when off',
+          properties: {
+            events_pruned: { ...count, description: 'event bodies deleted' },
+            bytes_reclaimed: {
+              ...count,
+              description: 'UTF-8 bytes of the deleted events (topic, event_id, timestamp, source, payload)',
+            },
+            keys_kept: { ...count, description: 'pruned keys still kept, so a re-send stays a duplicate' },
+            pruned_through_seq: {
+              ...count,
+              description: 'every event up to this seq is pruned; /events and /subscribe start after it',
+            },
+          },
+        },
         received_events: { ...count, description: 'alias of received (original service)' },
         unique_events: { ...count, description: 'alias of unique_processed (original service)' },
         duplicates: { ...count, description: 'alias of duplicate_dropped (original service)' },

@@ -52,6 +52,46 @@ export interface StoreStats extends Counters {
   readonly last_seq: number;
   /** Deliveries refused as invalid (not part of `received`), lifetime. */
   readonly rejected: number;
+  readonly retention: RetentionStats;
+}
+
+/** What retention has pruned, lifetime; moved in the same transaction as the deletes. */
+export interface RetentionStats {
+  /** Event bodies deleted. */
+  readonly events_pruned: number;
+  /** UTF-8 bytes of the deleted events' fields (topic, event_id, timestamp, source, payload). */
+  readonly bytes_reclaimed: number;
+  /** Keys whose body is gone but which still make a re-send a duplicate (one per pruned event). */
+  readonly keys_kept: number;
+  /** Every event with seq up to this one is pruned (0: none); pruning goes in seq order. */
+  readonly pruned_through_seq: number;
+}
+
+export const noRetention: RetentionStats = Object.freeze({
+  events_pruned: 0,
+  bytes_reclaimed: 0,
+  keys_kept: 0,
+  pruned_through_seq: 0,
+});
+
+/**
+ * One bounded step of retention (see src/retention/pruner.ts). Events go
+ * oldest first (seq order) while one of the limits says so.
+ */
+export interface PruneRequest {
+  /** Events received before this (milliseconds since the epoch) are due. */
+  readonly receivedBefore?: number | undefined;
+  /** While the store's data takes more bytes than this, the oldest events are due. */
+  readonly maxBytes?: number | undefined;
+  /** Most events this step deletes: bounds how long it holds the writer up. */
+  readonly maxEvents: number;
+}
+
+export interface PruneResult {
+  /** Events deleted by this step. */
+  readonly pruned: number;
+  /** Whether more is due right now (call again soon) or not (wait for time or data to pass). */
+  readonly more: boolean;
 }
 
 export interface ListQuery {
@@ -79,6 +119,12 @@ export interface EventStore {
   stats(): Promise<StoreStats>;
   /** Stored events in seq (commit) order. */
   list(query: ListQuery): Promise<StoredEvent[]>;
+  /**
+   * Optional: deletes the bodies of due events, oldest first, in one
+   * transaction with the retention counters, keeping a compact record of
+   * each key so a re-send stays a duplicate for ever.
+   */
+  prune?(request: PruneRequest): Promise<PruneResult>;
   /** Resolves when the store can be read and written; rejects otherwise. */
   ping(): Promise<void>;
   /**

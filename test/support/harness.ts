@@ -34,10 +34,17 @@ export function tempDir(t: { after: (fn: () => unknown) => void }): string {
 
 export type Harness = Aggregator;
 
-/** Starts the aggregator on `dataDir` with extra serve flags (e.g. `--queue-limit 1`), without listening. */
-export async function startApp(dataDir: string, flags: readonly string[] = []): Promise<Harness> {
+/**
+ * Starts the aggregator on `dataDir` with extra serve flags (e.g. `--queue-limit 1`), without
+ * listening; `clock` (ms since the epoch) lets a test move time, e.g. past retention.
+ */
+export async function startApp(
+  dataDir: string,
+  flags: readonly string[] = [],
+  clock: () => number = Date.now,
+): Promise<Harness> {
   const config = loadConfig(['--data-dir', dataDir, '--log-level', 'silent', ...flags], {});
-  return startAggregator(config, { logger: pino({ level: config.logLevel }), clock: Date.now });
+  return startAggregator(config, { logger: pino({ level: config.logLevel }), clock });
 }
 
 let counter = 0;

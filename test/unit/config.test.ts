@@ -91,3 +91,27 @@ test('hardening options: defaults, environment, and the timeout pair checked tog
   );
   assert.equal(loadConfig(['--request-timeout-ms', '0'], {}).limits.requestTimeoutMs, 0, '0 turns it off');
 });
+
+test('retention: days and sizes as people write them; off by default; bad values named', () => {
+  assert.equal(loadConfig([], {}).retention, undefined);
+  assert.deepEqual(loadConfig(['--retain-days', '30'], {}).retention, { days: 30, bytes: undefined });
+  assert.deepEqual(loadConfig([], { RETAIN_DAYS: '0.5', RETAIN_BYTES: '2GiB' }).retention, {
+    days: 0.5,
+    bytes: 2 * 2 ** 30,
+  });
+  assert.equal(loadConfig(['--retain-bytes', '500MB'], {}).retention?.bytes, 500e6);
+  assert.equal(loadConfig(['--retain-bytes', '1.5 kib'], {}).retention?.bytes, 1536);
+  assert.equal(loadConfig(['--retain-bytes', '4096'], {}).retention?.bytes, 4096);
+  for (const bad of ['0', '-1', 'soon', '1e3']) {
+    assert.throws(
+      () => loadConfig([`--retain-days=${bad}`], {}),
+      /--retain-days \/ RETAIN_DAYS must be a positive/,
+    );
+  }
+  for (const bad of ['0', '12 parsecs', 'MB', '-5MB']) {
+    assert.throws(
+      () => loadConfig([], { RETAIN_BYTES: bad }),
+      /--retain-bytes \/ RETAIN_BYTES must be a size/,
+    );
+  }
+});

@@ -59,7 +59,19 @@ async function metricsPlugin(app: FastifyInstance, { store, writer, hub }: Metri
     ['duplicates', (s) => s.duplicate_dropped],
     ['conflicts', (s) => s.conflicts],
     ['rejected', (s) => s.rejected],
+    ['pruned', (s) => s.retention.events_pruned],
   ];
+  // Retention is the store's too: totals, alike on every replica.
+  const reclaimed = new Gauge({
+    name: 'aggregator_store_pruned_bytes',
+    help: 'Bytes of event data retention deleted (UTF-8 of topic, event_id, timestamp, source, payload), lifetime',
+    registers,
+  });
+  const keptKeys = new Gauge({
+    name: 'aggregator_store_kept_keys',
+    help: 'Keys of pruned events still kept, so a re-send stays a duplicate',
+    registers,
+  });
 
   const requestSeconds = new Histogram({
     name: 'aggregator_http_request_duration_seconds',
@@ -146,6 +158,8 @@ async function metricsPlugin(app: FastifyInstance, { store, writer, hub }: Metri
     async (_request, reply) => {
       const s = await store.stats();
       for (const [name, pick] of totals) storeTotals.set({ counter: name }, pick(s));
+      reclaimed.set(s.retention.bytes_reclaimed);
+      keptKeys.set(s.retention.keys_kept);
       lastSeq.set(s.last_seq);
       topics.set(s.topics.length);
       reply.type(registry.contentType);

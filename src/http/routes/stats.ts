@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { StoreKind } from '../../config/config.js';
 import type { Writer } from '../../ingest/writer.js';
-import type { Counters, EventStore } from '../../store/event-store.js';
+import type { Counters, EventStore, RetentionStats } from '../../store/event-store.js';
 import { statsSchema } from '../schemas.js';
 
 /** The body of GET /stats; the one declaration its readers (CLI bench, tests, benchmarks) share. */
@@ -23,6 +23,7 @@ export interface StatsBody extends Counters {
   readonly per_topic: Record<string, Counters>;
   readonly memory: { rss_bytes: number; peak_rss_bytes: number; heap_used_bytes: number };
   readonly cpu: { user_seconds: number; system_seconds: number };
+  readonly retention: RetentionStats;
   readonly received_events: number;
   readonly unique_events: number;
   readonly duplicates: number;
@@ -75,6 +76,7 @@ async function statsRoutes(app: FastifyInstance, deps: StatsDeps): Promise<void>
         },
         // All threads of the process (the SQLite writer thread included), since it started.
         cpu: { user_seconds: cpu.user / 1e6, system_seconds: cpu.system / 1e6 },
+        retention: s.retention,
         // Names of the original Python service, kept as aliases.
         received_events: s.received,
         unique_events: s.unique_processed,

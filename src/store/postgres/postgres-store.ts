@@ -31,7 +31,7 @@ import type {
   StoreStats,
   TopicCounters,
 } from '../event-store.js';
-import { StoreUnavailableError, totalOf } from '../event-store.js';
+import { noRetention, StoreUnavailableError, totalOf } from '../event-store.js';
 import { translatePgError } from './postgres-faults.js';
 import { decideOutcomes, type StoredBody, tallyByTopic } from './postgres-outcomes.js';
 import { commitChannel, migrate, seqLock } from './postgres-schema.js';
@@ -230,6 +230,7 @@ export class PostgresStore implements EventStore {
       topics,
       rejected: Number(rows[0].rejected),
       last_seq: Number(rows[0].last_seq),
+      retention: noRetention,
     };
   }
 

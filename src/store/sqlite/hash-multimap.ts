@@ -5,8 +5,8 @@
  * the garbage collector to trace). Equal hashes (different keys that collide)
  * are simply separate entries; lookups return all of them.
  *
- * Values are seqs (≥ 1); 0 marks an empty slot and -1 a removed entry (only a
- * rolled-back transaction removes anything).
+ * Values are seqs (≥ 1); 0 marks an empty slot and -1 a removed entry (a
+ * rolled-back transaction's keys, or a pruned event's).
  */
 const EMPTY = 0;
 const REMOVED = -1;

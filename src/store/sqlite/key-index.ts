@@ -15,6 +15,11 @@
  * to that seq is in L1, and on open L0 is rebuilt from the (durable) event
  * rows after it. So after kill -9 nothing is lost; a merge interrupted
  * half-way merely re-inserts keys that are already there (INSERT OR IGNORE).
+ *
+ * Retention (sqlite-pruner.ts) replaces a pruned event's L1 entry with a
+ * marker (pruned-keys.ts) in its own transaction, then calls forget(): the
+ * key leaves L0 and enters the filter. It never prunes an event of a merge in
+ * progress (prunableThrough), whose entry is on its way to L1 from memory.
  */
 import type Database from 'better-sqlite3';
 import type { Statement } from 'better-sqlite3';
@@ -57,6 +62,8 @@ export class KeyIndex {
   #merge: Merge | undefined;
   /** Keys added by the open transaction, so a rollback can take them back out of L0. */
   #added: number[] = [];
+  /** Every event up to this seq has its key in L1 (meta.merged_seq). */
+  #merged: number;
 
   constructor(db: Database.Database, options: KeyIndexOptions) {
     this.#options = options;
@@ -78,6 +85,7 @@ export class KeyIndex {
     // Rebuild L0 from the durable rows that L1 does not hold yet.
     const merged =
       db.prepare<[], number>("SELECT value FROM meta WHERE key = 'merged_seq'").pluck().get() ?? 0;
+    this.#merged = merged;
     this.#active = new HashMultimap(options.mergeAt);
     const tail = db
       .prepare<[number], [number, number]>('SELECT key_hash, seq FROM events WHERE seq > ?')
@@ -118,6 +126,21 @@ export class KeyIndex {
     this.#added.length = 0;
   }
 
+  /** Highest seq retention may prune now: none of a merge in progress, any otherwise. */
+  prunableThrough(): number {
+    return this.#merge === undefined ? Number.POSITIVE_INFINITY : this.#merged;
+  }
+
+  /**
+   * A committed prune replaced this event's entry with a marker in L1: the
+   * filter must now let the key through to L1, and L0 must drop the seq
+   * (its row is gone, and L0 is rebuilt from rows on open).
+   */
+  forget(hash: number, seq: number): void {
+    this.#filter.add(hash);
+    this.#active.remove(hash, seq);
+  }
+
   /**
    * Does one bounded piece of merge work in its own transaction: starts a merge
    * when L0 is full, or moves the next hash range into L1. Call between
@@ -139,6 +162,7 @@ export class KeyIndex {
     if (last) {
       this.#merge = undefined;
       this.#frozen = undefined;
+      this.#merged = merge.maxSeq;
     }
     return !last;
   }

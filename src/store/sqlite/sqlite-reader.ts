@@ -7,7 +7,15 @@
 import type Database from 'better-sqlite3';
 import type { Statement } from 'better-sqlite3';
 import type { StoredEvent } from '../../domain/event.js';
-import { type ListQuery, type StoreStats, type TopicCounters, totalOf } from '../event-store.js';
+import {
+  type ListQuery,
+  noRetention,
+  type RetentionStats,
+  type StoreStats,
+  type TopicCounters,
+  totalOf,
+} from '../event-store.js';
+import { retentionStatsSql } from './sqlite-schema.js';
 
 const eventColumns = 'seq, topic, event_id, timestamp, source, payload, received_at';
 
@@ -15,6 +23,7 @@ export class SqliteReader {
   readonly #topics: Statement<[], TopicCounters>;
   readonly #rejected: Statement<[], number>;
   readonly #lastSeq: Statement<[], number | null>;
+  readonly #retention: Statement<[], RetentionStats>;
   readonly #listAll: Statement<[number, number], StoredEvent>;
   readonly #listTopic: Statement<[string, number, number], StoredEvent>;
   readonly #ping: Statement<[], number>;
@@ -25,7 +34,13 @@ export class SqliteReader {
       'SELECT topic, received, unique_processed, duplicate_dropped, conflicts FROM counters ORDER BY topic',
     );
     this.#rejected = db.prepare<[], number>("SELECT value FROM meta WHERE key = 'rejected'").pluck();
-    this.#lastSeq = db.prepare<[], number | null>('SELECT max(seq) FROM events').pluck();
+    // Pruning may have removed the newest rows too; seqs are never reused, so the last one stays.
+    this.#lastSeq = db
+      .prepare<[], number | null>(
+        "SELECT max(coalesce((SELECT max(seq) FROM events), 0), coalesce((SELECT value FROM meta WHERE key = 'pruned_seq'), 0))",
+      )
+      .pluck();
+    this.#retention = db.prepare(retentionStatsSql);
     this.#listAll = db.prepare(`SELECT ${eventColumns} FROM events WHERE seq > ? ORDER BY seq LIMIT ?`);
     this.#listTopic = db.prepare(
       `SELECT ${eventColumns} FROM events WHERE topic = ? AND seq > ? ORDER BY seq LIMIT ?`,
@@ -48,6 +63,7 @@ export class SqliteReader {
       topics,
       last_seq: this.#lastSeq.get() ?? 0,
       rejected: this.#rejected.get() ?? 0,
+      retention: this.#retention.get() ?? noRetention,
     };
   }
 

@@ -23,3 +23,10 @@ CREATE TABLE IF NOT EXISTS counters (
   conflicts         INTEGER NOT NULL
 ) WITHOUT ROWID;
 `;
+
+/** The retention counters as the meta table holds them; shared by the writer and the reader (keys_kept: one per pruned event). */
+export const retentionStatsSql = `SELECT
+  coalesce((SELECT value FROM meta WHERE key = 'pruned_events'), 0) AS events_pruned,
+  coalesce((SELECT value FROM meta WHERE key = 'pruned_bytes'), 0) AS bytes_reclaimed,
+  coalesce((SELECT value FROM meta WHERE key = 'pruned_events'), 0) AS keys_kept,
+  coalesce((SELECT value FROM meta WHERE key = 'pruned_seq'), 0) AS pruned_through_seq`;

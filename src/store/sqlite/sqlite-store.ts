@@ -14,7 +14,9 @@
  * - `(topic, seq)` serves topic-filtered reads in commit order (inserts land
  *   at the end of each topic's range, so this index is written sequentially);
  * - `counters` holds lifetime totals per topic and moves in the same
- *   transaction as the rows, so it survives kill -9 consistent with them.
+ *   transaction as the rows, so it survives kill -9 consistent with them;
+ * - retention (sqlite-pruner.ts) deletes the oldest rows and leaves a marker
+ *   of each key in the dedup index (pruned-keys.ts).
  */
 import { randomInt } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
@@ -23,9 +25,19 @@ import Database, { type Statement } from 'better-sqlite3';
 import type { PreparedEvent, StoredEvent } from '../../domain/event.js';
 import { keyHash, sameBody } from '../../domain/fingerprint.js';
 import { type Outcome, TopicTally } from '../../domain/outcome.js';
-import type { Batch, EventStore, InsertResult, ListQuery, StoreStats } from '../event-store.js';
+import type {
+  Batch,
+  EventStore,
+  InsertResult,
+  ListQuery,
+  PruneRequest,
+  PruneResult,
+  StoreStats,
+} from '../event-store.js';
 import { KeyIndex, type KeyIndexOptions } from './key-index.js';
+import { isPrunedMarker, prunedMarker } from './pruned-keys.js';
 import { pingSqlite, translate } from './sqlite-faults.js';
+import { SqlitePruner } from './sqlite-pruner.js';
 import { SqliteReader } from './sqlite-reader.js';
 import { SCHEMA_VERSION, schema } from './sqlite-schema.js';
 
@@ -61,6 +73,7 @@ export class SqliteStore implements EventStore {
   readonly #reject: Statement<[number]>;
   readonly #transaction: (batch: Batch) => Outcome[];
   readonly #reader: SqliteReader;
+  readonly #pruner: SqlitePruner;
   #lastSeq: number;
 
   constructor(options: SqliteStoreOptions) {
@@ -96,7 +109,12 @@ export class SqliteStore implements EventStore {
       "INSERT INTO meta (key, value) VALUES ('rejected', ?) ON CONFLICT (key) DO UPDATE SET value = value + excluded.value",
     );
     this.#reader = new SqliteReader(db);
-    this.#lastSeq = db.prepare<[], number | null>('SELECT max(seq) FROM events').pluck().get() ?? 0;
+    this.#pruner = new SqlitePruner(db, this.#keys, this.#seed);
+    // Never reuse a seq, even when retention pruned the newest rows: readers' cursors are seqs.
+    this.#lastSeq = Math.max(
+      db.prepare<[], number | null>('SELECT max(seq) FROM events').pluck().get() ?? 0,
+      this.#pruner.prunedThrough,
+    );
     this.#transaction = db.transaction((batch: Batch) => {
       if (batch.rejected > 0) this.#reject.run(batch.rejected);
       return this.#apply(batch.events, batch.receivedAt);
@@ -128,7 +146,14 @@ export class SqliteStore implements EventStore {
     committed: number,
     pending: readonly PreparedEvent[],
   ): [seq: number, fingerprint: number] | undefined {
+    let marker: number | undefined;
     for (const seq of this.#keys.candidates(hash)) {
+      if (isPrunedMarker(seq)) {
+        // A pruned key: its body is gone, so it is a duplicate whatever it carries now.
+        marker ??= prunedMarker(e.topic, e.event_id, this.#seed);
+        if (seq === marker) return [seq, e.fingerprint];
+        continue;
+      }
       if (seq > committed) {
         const p = pending[seq - committed - 1];
         if (p.topic === e.topic && p.event_id === e.event_id) return [seq, p.fingerprint];
@@ -247,6 +272,19 @@ export class SqliteStore implements EventStore {
       // Index maintenance is redone later; the events it covers are durable already.
       throw translate(err, this.location);
     }
+  }
+
+  /** The synchronous core of prune (the worker thread calls this directly). */
+  pruneSync(request: PruneRequest): PruneResult {
+    try {
+      return this.#pruner.step(request);
+    } catch (err) {
+      throw translate(err, this.location);
+    }
+  }
+
+  async prune(request: PruneRequest): Promise<PruneResult> {
+    return this.pruneSync(request);
   }
 
   async stats(): Promise<StoreStats> {

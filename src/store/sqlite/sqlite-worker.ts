@@ -2,7 +2,8 @@
  * The SQLite writer thread. It owns the only writing connection and runs each
  * group commit (fsync included) off the server's event loop, so HTTP parsing
  * and validation of the next group overlap with the commit of this one.
- * Between commits it advances the dedup index's merge, one chunk at a time.
+ * Between commits it advances the dedup index's merge, one chunk at a time,
+ * and runs the retention steps it is sent.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Batch } from '../event-store.js';
@@ -40,6 +41,17 @@ port.on('message', (request: WorkerRequest) => {
     }
     port.postMessage(reply);
     maintainSoon();
+    return;
+  }
+  if (request.op === 'prune') {
+    // One bounded retention step, between commits like any message (see sqlite-pruner.ts).
+    try {
+      const { pruned, more } = store.pruneSync(request.request);
+      reply = { id: request.id, pruned, more };
+    } catch (err) {
+      reply = { id: request.id, error: serializeError(err) };
+    }
+    port.postMessage(reply);
     return;
   }
   void store.close().then(() => {

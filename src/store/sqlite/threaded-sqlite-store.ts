@@ -13,6 +13,8 @@ import {
   type EventStore,
   type InsertResult,
   type ListQuery,
+  type PruneRequest,
+  type PruneResult,
   type StoreStats,
   StoreUnavailableError,
 } from '../event-store.js';
@@ -89,6 +91,13 @@ export class ThreadedSqliteStore implements EventStore {
     if ('error' in reply) throw deserializeError(reply.error);
     if (!('outcomes' in reply)) throw new Error('unexpected reply from the SQLite writer thread');
     return { outcomes: decodeOutcomes(reply.outcomes), lastSeq: reply.lastSeq };
+  }
+
+  async prune(request: PruneRequest): Promise<PruneResult> {
+    const reply = await this.#call({ id: this.#nextId++, op: 'prune', request });
+    if ('error' in reply) throw deserializeError(reply.error);
+    if (!('pruned' in reply)) throw new Error('unexpected reply from the SQLite writer thread');
+    return { pruned: reply.pruned, more: reply.more };
   }
 
   async stats(): Promise<StoreStats> {

@@ -1,13 +1,17 @@
 /** Messages between the server thread and the SQLite writer thread. */
 import type { Outcome } from '../../domain/outcome.js';
-import type { Batch } from '../event-store.js';
+import type { Batch, PruneRequest } from '../event-store.js';
 import { StorageFullError, StoreUnavailableError } from '../event-store.js';
 
-export type WorkerRequest = { id: number; op: 'insert'; batch: Batch } | { id: number; op: 'close' };
+export type WorkerRequest =
+  | { id: number; op: 'insert'; batch: Batch }
+  | { id: number; op: 'prune'; request: PruneRequest }
+  | { id: number; op: 'close' };
 
 export type WorkerReply =
   | { id: number; ready: true; location: string }
   | { id: number; outcomes: Uint8Array; lastSeq: number }
+  | { id: number; pruned: number; more: boolean }
   | { id: number; error: SerializedError }
   | { id: number; closed: true };
 
