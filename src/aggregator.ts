@@ -53,15 +53,17 @@ export async function startAggregator(config: Config, deps: AggregatorDeps): Pro
     clock,
   });
   let app: FastifyInstance;
+  let source: NatsSource | undefined;
   try {
-    app = await buildApp({ config, store, writer, logger, clock, startedAt: clock() });
+    // The source starts after the app, so that the app's commit listeners (metrics) see its first commits.
+    const natsState = () => source?.state;
+    app = await buildApp({ config, store, writer, logger, clock, startedAt: clock(), natsState });
   } catch (err) {
     await writer.close();
     await store.close();
     throw err;
   }
 
-  let source: NatsSource | undefined;
   if (config.nats !== undefined) {
     try {
       // Imported only when configured: a server without a broker does not carry the NATS client.

@@ -14,6 +14,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import type { Writer } from '../ingest/writer.js';
 import { Hub } from '../live/hub.js';
+import type { NatsState } from '../sources/nats-source.js';
 import type { EventStore } from '../store/event-store.js';
 import { version } from '../version.js';
 import errorHandling from './error-handler.js';
@@ -41,6 +42,8 @@ interface AppDeps {
   /** Milliseconds since the epoch; injectable for tests. */
   readonly clock: () => number;
   readonly startedAt: number;
+  /** The JetStream source's state (for /readyz); undefined when there is none (yet). */
+  readonly natsState?: () => NatsState | undefined;
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -80,7 +83,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(eventsRoutes, { store });
   const { clock, startedAt } = deps;
   await app.register(statsRoutes, { store, writer, storeKind: config.store, clock, startedAt });
-  await app.register(healthRoutes, { store, writer });
+  await app.register(healthRoutes, { store, writer, nats: deps.natsState ?? (() => undefined) });
   await app.register(subscribeRoutes, { store, hub, maxSubscribers: config.limits.maxSubscribers });
   await app.register(dashboardRoutes);
 

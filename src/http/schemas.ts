@@ -211,13 +211,20 @@ const readiness = {
     ready: { type: 'boolean' },
     store: { type: 'string', enum: ['ok', 'unreachable', 'full'] },
     writer: { type: 'string', enum: ['ok', 'failing'] },
+    nats: {
+      type: 'string',
+      enum: ['ok', 'unreachable'],
+      description: 'only with a JetStream source: whether NATS is reachable (does not decide `ready`)',
+    },
   },
 } as const;
 
 export const readyzSchema = {
   operationId: 'getReadiness',
   summary: 'Readiness',
-  description: 'Ready when the store answers and the writer commits; route traffic only to ready replicas.',
+  description:
+    'Ready when the store answers and the writer commits; route traffic only to ready replicas. ' +
+    'With a JetStream source, `nats` says whether NATS is reachable.',
   tags: ['operations'],
   response: { 200: readiness, 503: readiness },
 } as const;

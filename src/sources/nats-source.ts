@@ -15,12 +15,19 @@
  *
  * Messages are handled concurrently up to a window, so one commit carries
  * many of them; the window bounds memory and what a crash leaves to redeliver.
+ *
+ * Outages: the connection reconnects forever (an outage pauses consumption,
+ * it never stops it) and `state` says whether NATS is reachable, for /readyz.
+ * Messages taken before an outage still commit; their acks wait in the
+ * client's buffer until it reconnects, or, if lost with the server, the
+ * messages are redelivered after the ack wait and answered as duplicates.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type ConsumerMessages, connect, type JsMsg, type NatsConnection } from 'nats';
+import { type ConsumerMessages, connect, Events, type JsMsg, type NatsConnection } from 'nats';
 import type { Logger } from 'pino';
 import type { Limits } from '../config/limits.js';
 import type { NatsConfig } from '../config/nats-options.js';
+import { redactUrl } from '../config/redact-url.js';
 import { admit } from '../ingest/admission.js';
 import type { Writer } from '../ingest/writer.js';
 import { ensureConsumer, ensureStream } from './jetstream-setup.js';
@@ -41,6 +48,9 @@ const window = 2048;
 /** How long stop() waits for messages already submitted to be committed and acknowledged. */
 const stopGraceMs = 10_000;
 
+/** Whether the source can reach NATS: `unreachable` from a lost connection until it is back. */
+export type NatsState = 'ok' | 'unreachable';
+
 export class NatsSource {
   readonly #options: NatsSourceOptions;
   readonly #nc: NatsConnection;
@@ -51,11 +61,16 @@ export class NatsSource {
   #loop: Promise<void> = Promise.resolve();
   #wake: (() => void) | undefined;
   #stopping = false;
+  #connected = true;
 
   private constructor(options: NatsSourceOptions, nc: NatsConnection) {
     this.#options = options;
     this.#nc = nc;
     this.#logger = options.logger.child({ source: 'nats' });
+  }
+
+  get state(): NatsState {
+    return this.#connected ? 'ok' : 'unreachable';
   }
 
   /** Connects, creates the stream and consumer if missing, and starts consuming; rejects if NATS cannot be used. */
@@ -78,6 +93,7 @@ export class NatsSource {
       throw err;
     }
     const source = new NatsSource(options, nc);
+    void source.#watchConnection();
     source.#loop = source.#consume();
     source.#logger.info(
       { stream: config.stream, subject: config.subject, durable: config.durable },
@@ -102,6 +118,21 @@ export class NatsSource {
     await this.#nc.drain().catch(() => {});
   }
 
+  /** Follows the connection's status events until it closes: one line when NATS goes away, one when it is back. */
+  async #watchConnection(): Promise<void> {
+    const where = redactUrl(this.#options.config.url);
+    for await (const status of this.#nc.status()) {
+      if (status.type === Events.Disconnect && this.#connected) {
+        this.#connected = false;
+        if (!this.#stopping)
+          this.#logger.warn(`NATS at ${where} unreachable; consumption paused, reconnecting`);
+      } else if (status.type === Events.Reconnect && !this.#connected) {
+        this.#connected = true;
+        this.#logger.info(`NATS reconnected at ${where}; consuming again`);
+      }
+    }
+  }
+
   async #consume(): Promise<void> {
     const { stream, durable } = this.#options.config;
     const js = this.#nc.jetstream();
@@ -120,7 +151,9 @@ export class NatsSource {
           while (!this.#stopping && this.#full()) await new Promise<void>((r) => (this.#wake = r));
         }
       } catch (err) {
-        if (!this.#stopping) this.#logger.warn({ err }, 'JetStream consumer interrupted; resuming');
+        // While NATS is unreachable every attempt fails; the outage is logged once, by #watchConnection.
+        if (!this.#stopping && this.#connected)
+          this.#logger.warn({ err }, 'JetStream consumer interrupted; resuming');
       }
       if (!this.#stopping) await sleep(1_000);
     }
