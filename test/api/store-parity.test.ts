@@ -29,6 +29,7 @@ const refused: [string, Partial<Event>, string][] = [
   ['NUL in source', { source: 'checkout\u0000svc' }, 'source'],
   ['NUL in topic', { topic: 'orders\u0000created' }, 'topic'],
   ['NUL in event_id', { event_id: 'e\u0000' }, 'event_id'],
+  ['NUL in timestamp', { timestamp: '2026-11-25T10:00:00Z\u0000' }, 'timestamp'],
 ];
 
 /** Stored verbatim on every store: NUL inside the payload is JSON-escaped, other controls in source are kept. */
