@@ -113,3 +113,19 @@ test('bench:ceiling smoke: both storage layouts insert the same events', async (
     assert.ok(result.overall > 0);
   }
 });
+
+test('bench:replicas smoke: PostgreSQL itself and the store on 1, 2 and 3 replicas, totals checked, ratios printed', {
+  skip: pg.skip,
+}, async () => {
+  pg.require();
+  const { stdout } = await run(process.execPath, [benchScript('replicas'), '--smoke'], { timeout: 240_000 });
+  for (const name of [
+    'PostgreSQL itself, 1 connection',
+    'PostgreSQL itself, 2 connections',
+    'store, 3 replicas',
+  ]) {
+    assert.match(stdout, new RegExp(`\\| ${name} \\|`), stdout);
+  }
+  assert.match(stdout, /Totals checked: every run stored exactly the unique events sent\./);
+  assert.match(stdout, /\| 2 replicas \/ 1 replica \| [\d.]+× \| ≥ 1\.4× /);
+});

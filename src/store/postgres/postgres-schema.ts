@@ -4,25 +4,30 @@
  * because concurrent `CREATE TABLE IF NOT EXISTS` of the same table can still
  * fail on the catalog's unique index.
  *
- * Layout:
- * - `agg_events`: one row per unique (topic, event_id); `seq` is drawn from a
- *   sequence with the default CACHE 1 — a per-session cache would hand out
- *   ranges and break "commit order = seq order" (see postgres-store.ts);
+ * Layout (schema version 2):
+ * - `agg_events`: one row per unique (topic, event_id); `seq` is drawn by the
+ *   commit function in a short critical section, `xid` is the inserting
+ *   transaction's id — readers serve only rows whose transaction, and every
+ *   older one, has ended (postgres-commit.ts says why that is exact);
  * - `agg_counters`: lifetime totals per (instance_id, topic), summed on read,
  *   so replicas never update the same row;
  * - `agg_rejected`: the lifetime count of refused deliveries, per instance;
- * - `agg_meta`: the schema version.
+ * - `agg_meta`: the schema version;
+ * - the functions `agg_commit` and `agg_same_body` (postgres-commit.ts).
+ *
+ * Version 1 (one database-wide lock held from INSERT to COMMIT) had no `xid`
+ * column: opening a version-1 database adds it (no table rewrite: a constant
+ * default), marks the existing rows as long settled, installs the functions
+ * and records version 2. Stop every version-1 replica before starting a
+ * version-2 one: a version-1 writer does not take the version-2 critical section.
  */
 import type { PoolClient } from 'pg';
+import { commitFunctions } from './postgres-commit.js';
 
-const schemaVersion = 1;
+const schemaVersion = 2;
 
-/** Advisory lock keys (64-bit, shared by everything using the database); arbitrary constants. */
+/** Advisory lock key of the migration (64-bit, shared by everything using the database); arbitrary. */
 const migrationLock = '7017280000001';
-export const seqLock = '7017280000002';
-
-/** The channel on which a commit that stored events is announced (LISTEN/NOTIFY). */
-export const commitChannel = 'agg_commit';
 
 const ddl = `
 CREATE TABLE IF NOT EXISTS agg_meta (
@@ -41,6 +46,8 @@ CREATE TABLE IF NOT EXISTS agg_events (
   CONSTRAINT agg_events_key UNIQUE (topic, event_id)
 );
 CREATE INDEX IF NOT EXISTS agg_events_by_topic ON agg_events (topic, seq);
+-- Version 2: rows of version 1 (xid 0) are settled.
+ALTER TABLE agg_events ADD COLUMN IF NOT EXISTS xid xid8 NOT NULL DEFAULT '0';
 CREATE TABLE IF NOT EXISTS agg_counters (
   instance_id       text   NOT NULL,
   topic             text   NOT NULL,
@@ -56,21 +63,32 @@ CREATE TABLE IF NOT EXISTS agg_rejected (
 );
 `;
 
-/** Creates the schema if it is missing and checks its version; safe to run from many replicas at once. */
+/** Creates or upgrades the schema and checks its version; safe to run from many replicas at once. */
 export async function migrate(client: PoolClient): Promise<void> {
   await client.query('SELECT pg_advisory_lock($1)', [migrationLock]);
   try {
-    await client.query(ddl);
-    await client.query(
-      "INSERT INTO agg_meta (key, value) VALUES ('schema_version', $1) ON CONFLICT (key) DO NOTHING",
-      [schemaVersion],
-    );
-    const { rows } = await client.query<{ value: string }>(
-      "SELECT value FROM agg_meta WHERE key = 'schema_version'",
-    );
-    const version = Number(rows[0]?.value);
-    if (version !== schemaVersion) {
-      throw new Error(`the database has schema version ${version}; this build reads ${schemaVersion}`);
+    const { rows } = await client
+      .query<{ value: string }>("SELECT value FROM agg_meta WHERE key = 'schema_version'")
+      .catch(() => ({ rows: [] }));
+    const found = rows.length > 0 ? Number(rows[0].value) : undefined;
+    if (found !== undefined && found > schemaVersion) {
+      throw new Error(`the database has schema version ${found}; this build reads ${schemaVersion}`);
+    }
+    if (found === schemaVersion) return;
+    // A new database or version 1: one transaction, so a failed upgrade leaves version 1 intact.
+    await client.query('BEGIN');
+    try {
+      await client.query(ddl);
+      await client.query(commitFunctions);
+      await client.query(
+        `INSERT INTO agg_meta (key, value) VALUES ('schema_version', $1)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+        [schemaVersion],
+      );
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw err;
     }
   } finally {
     await client.query('SELECT pg_advisory_unlock($1)', [migrationLock]);

@@ -1,19 +1,17 @@
 /**
  * The shared store: any number of replicas on one PostgreSQL database (`pg`
  * with a connection pool). Dedup is the unique constraint on (topic,
- * event_id) and `INSERT … ON CONFLICT DO NOTHING RETURNING`, one multi-row
- * statement per group commit (arrays through `unnest`).
+ * event_id) and `INSERT … ON CONFLICT DO NOTHING`; a group commit is one call
+ * of the server-side function `agg_commit` — one statement, one round trip.
  *
- * Ordering. `seq` comes from a sequence, and sequence order is not commit
- * order: with two concurrent writers, seq 11 can commit after a reader has
- * already paged past 12 — the reader would skip 11 forever. So every
- * transaction that inserts takes one database-wide advisory lock right before
- * the INSERT and keeps it until it commits: seq assignment and commit are
- * serialized across replicas, commit order equals seq order, and every
- * snapshot sees a prefix of the seq order (gaps from rollbacks aside).
- * `GET /events?after=` and live subscribers therefore never skip an event.
- * The cost is one commit at a time across all replicas; group commit keeps
- * each one large. The alternatives are discussed in the README ("Scale-out").
+ * Ordering without serializing commits. Replicas commit concurrently; the
+ * only critical section is the draw of a transaction's xid and seq range (a
+ * few microseconds, before any row is written), which makes xid order equal
+ * seq order. Readers serve only rows whose transaction, and every older one,
+ * has ended: a prefix of the seq order that never grows in the middle, so
+ * `GET /events?after=` and live subscribers skip and repeat nothing, whatever
+ * commits, rolls back or dies meanwhile. postgres-commit.ts has the details;
+ * docs/design.md the alternatives measured.
  *
  * Counters live in one row per (instance, topic) and are summed on read, so
  * replicas never wait on each other's counter rows.
@@ -21,7 +19,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { redactUrl } from '../../config/redact-url.js';
-import type { PreparedEvent, StoredEvent } from '../../domain/event.js';
+import type { StoredEvent } from '../../domain/event.js';
 import type { Outcome } from '../../domain/outcome.js';
 import type {
   Batch,
@@ -33,18 +31,8 @@ import type {
 } from '../event-store.js';
 import { noRetention, StoreUnavailableError, totalOf } from '../event-store.js';
 import { translatePgError } from './postgres-faults.js';
-import { decideOutcomes, type StoredBody, tallyByTopic } from './postgres-outcomes.js';
-import { commitChannel, migrate, seqLock } from './postgres-schema.js';
-import {
-  countSql,
-  insertSql,
-  lastSeqSql,
-  listSql,
-  listTopicSql,
-  rejectSql,
-  statsSql,
-  storedSql,
-} from './postgres-statements.js';
+import { migrate } from './postgres-schema.js';
+import { commitSql, lastSeqSql, listSql, listTopicSql, statsSql } from './postgres-statements.js';
 import { type CommitListener, CommitWatcher } from './postgres-watch.js';
 
 export interface PostgresStoreOptions {
@@ -74,7 +62,7 @@ export class PostgresStore implements EventStore {
   /** The writer's commits, apart from reads, so a burst of readers never delays a commit. */
   readonly #writePool: pg.Pool;
   readonly #instanceId: string;
-  /** Marks this process's NOTIFY payloads, so its watcher skips its own commits. */
+  /** Marks this process's NOTIFY payloads, so its watcher skips its own commits (the writer announces those). */
   readonly #token = randomUUID();
   readonly #watcher: CommitWatcher;
   #closed = false;
@@ -91,16 +79,16 @@ export class PostgresStore implements EventStore {
       keepAlive: true,
       keepAliveInitialDelayMillis: 10_000,
       application_name: `pubsub-aggregator ${options.instanceId}`.slice(0, 63),
-      // Bounds on a stuck peer or network: a replica that hangs while holding the
-      // seq lock loses its session instead of stalling every other replica.
+      // Bounds on a stuck peer or network: a commit that hangs holds every reader back
+      // (its rows and all later ones wait for it); it loses its session instead of stalling them for long.
       statement_timeout: 30_000,
       lock_timeout: 15_000,
       idle_in_transaction_session_timeout: 30_000,
       query_timeout: 35_000,
     };
     this.#pool = new pg.Pool(config);
-    // The writer commits one transaction at a time.
-    this.#writePool = new pg.Pool({ ...config, max: 1 });
+    // The writer keeps up to two commits in flight (ingest/writer.ts); they run side by side.
+    this.#writePool = new pg.Pool({ ...config, max: 2 });
     // An idle pooled connection that dies (server restart, pg_terminate_backend) is
     // dropped by the pool; the next query opens a new one. Without a listener it would crash the process.
     this.#pool.on('error', ignore);
@@ -131,87 +119,68 @@ export class PostgresStore implements EventStore {
     const client = await this.#connect();
     let fault: Error | undefined;
     try {
-      await client.query('BEGIN');
-      const result = await this.#apply(client, batch);
-      await client.query('COMMIT');
-      return result;
+      // One statement in autocommit: the statement is the transaction (postgres-commit.ts).
+      const { rows } = await client.query<{
+        outcomes: string | null;
+        last_seq: string;
+        settle: string | null;
+      }>({
+        name: 'agg_commit',
+        text: commitSql,
+        values: this.#commitValues(batch),
+      });
+      const { outcomes, last_seq, settle } = rows[0];
+      // Rows an older, still running transaction holds back: the watcher announces them once readable.
+      if (settle !== null) this.#watcher.settle(Number(settle));
+      return { outcomes: decodeOutcomes(outcomes ?? '', batch.events.length), lastSeq: Number(last_seq) };
     } catch (err) {
       fault = err as Error;
-      await client.query('ROLLBACK').catch(() => {});
       throw translatePgError(err);
     } finally {
-      // A connection that failed mid-transaction may be half dead: destroy it rather than reuse it.
+      // A connection that failed mid-commit may be half dead (or hold the seq lock): destroy it rather than reuse it.
       client.off('error', ignore);
       client.release(fault);
     }
   }
 
-  async #apply(client: pg.PoolClient, batch: Batch): Promise<InsertResult> {
+  /** The function's arguments: the batch as parallel arrays, and which delivery is the first of its key. */
+  #commitValues(batch: Batch): unknown[] {
     const events = batch.events;
-    let outcomes: Outcome[] = [];
-    let lastSeq = 0;
-    let stored = 0;
-    if (events.length > 0) {
-      // Serializes seq assignment and commit across replicas (see the module comment).
-      await client.query('SELECT pg_advisory_xact_lock($1)', [seqLock]);
-      const inserted = await this.#insert(client, events, batch.receivedAt);
-      for (const seq of inserted.values()) lastSeq = Math.max(lastSeq, seq);
-      stored = inserted.size;
-      outcomes = await decideOutcomes(events, inserted, (keys, withBody) =>
-        this.#storedBodies(client, keys, withBody),
-      );
-      const tally = tallyByTopic(events, outcomes);
-      await client.query({
-        name: 'agg_count',
-        text: countSql,
-        values: [this.#instanceId, ...tally],
-      });
-    }
-    if (batch.rejected > 0) await client.query(rejectSql, [this.#instanceId, batch.rejected]);
-    if (stored > 0) {
-      // Delivered to other replicas' watchers only when (and after) this transaction commits.
-      await client.query('SELECT pg_notify($1, $2)', [commitChannel, `${lastSeq} ${this.#token}`]);
-    } else {
-      lastSeq = await this.#lastSeq(client);
-    }
-    return { outcomes, lastSeq };
-  }
-
-  /** Inserts the first delivery of each key; returns key → seq of the rows this batch stored. */
-  async #insert(client: pg.PoolClient, events: readonly PreparedEvent[], receivedAt: number) {
     const n = events.length;
-    const cols = [[], [], [], [], [], []] as [string[], string[], string[], string[], string[], number[]];
+    const topics = new Array<string>(n);
+    const ids = new Array<string>(n);
+    const timestamps = new Array<string>(n);
+    const sources = new Array<string>(n);
+    const payloads = new Array<string>(n);
+    const fingerprints = new Array<number>(n);
+    const first = new Array<boolean>(n);
+    const seen = new Set<string>();
     for (let i = 0; i < n; i++) {
       const e = events[i];
-      cols[0].push(e.topic);
-      cols[1].push(e.event_id);
-      cols[2].push(e.timestamp);
-      cols[3].push(e.source);
-      cols[4].push(e.payload);
-      cols[5].push(e.fingerprint);
+      topics[i] = e.topic;
+      ids[i] = e.event_id;
+      timestamps[i] = e.timestamp;
+      sources[i] = e.source;
+      payloads[i] = e.payload;
+      fingerprints[i] = e.fingerprint;
+      // NUL cannot occur in a topic or event_id (validation refuses control characters).
+      const key = `${e.topic}\u0000${e.event_id}`;
+      first[i] = !seen.has(key);
+      seen.add(key);
     }
-    const { rows } = await client.query<{ seq: string; topic: string; event_id: string }>({
-      name: 'agg_insert',
-      text: insertSql,
-      values: [...cols, receivedAt],
-    });
-    const inserted = new Map<string, number>();
-    for (const r of rows) inserted.set(`${r.topic}\u0000${r.event_id}`, Number(r.seq));
-    return inserted;
-  }
-
-  async #storedBodies(
-    client: pg.PoolClient,
-    keys: readonly (readonly [string, string])[],
-    withBody: boolean,
-  ): Promise<StoredBody[]> {
-    const columns = withBody ? 'e.fingerprint, e."timestamp", e.source, e.payload' : 'e.fingerprint';
-    const { rows } = await client.query<StoredBody & { fingerprint: string }>({
-      name: withBody ? 'agg_bodies' : 'agg_fingerprints',
-      text: storedSql(columns),
-      values: [keys.map((k) => k[0]), keys.map((k) => k[1])],
-    });
-    return rows.map((r) => ({ ...r, fingerprint: Number(r.fingerprint) }));
+    return [
+      this.#instanceId,
+      this.#token,
+      batch.receivedAt,
+      batch.rejected,
+      topics,
+      ids,
+      timestamps,
+      sources,
+      payloads,
+      fingerprints,
+      first,
+    ];
   }
 
   async #lastSeq(q: pg.Pool | pg.PoolClient): Promise<number> {
@@ -285,3 +254,13 @@ export class PostgresStore implements EventStore {
 }
 
 const ignore = () => {};
+
+const outcomeOf: Record<string, Outcome> = { s: 'stored', d: 'duplicate', c: 'conflict' };
+
+/** The function's outcome letters, one per delivery, as outcomes. */
+function decodeOutcomes(letters: string, n: number): Outcome[] {
+  if (letters.length !== n) throw new Error(`agg_commit returned ${letters.length} outcomes for ${n} events`);
+  const outcomes = new Array<Outcome>(n);
+  for (let i = 0; i < n; i++) outcomes[i] = outcomeOf[letters[i]];
+  return outcomes;
+}

@@ -10,9 +10,17 @@
  * So after every reconnect the listeners are called once with the current
  * highest seq — readers page from their own cursor, a spurious call costs one
  * empty read, a missed one would stall a live subscriber.
+ *
+ * A committed seq is not readable yet while an older transaction still runs
+ * (readers serve the settled prefix, postgres-commit.ts). So a notified seq —
+ * or one of this process's own commits that was held back — is a TARGET: the
+ * watcher reads the settled seq, announces it, and while it is below the
+ * target reads again after a short, growing pause. When the older transaction
+ * commits, rolls back or dies with its replica, the held-back events are
+ * announced within one pause, even though nobody notifies about a death.
  */
 import pg from 'pg';
-import { commitChannel } from './postgres-schema.js';
+import { commitChannel } from './postgres-commit.js';
 
 export type CommitListener = (lastSeq: number) => void;
 
@@ -26,6 +34,11 @@ export class CommitWatcher {
   #backoffMs = 250;
   #connected = false;
   #closed = false;
+  /** Highest seq waited for, and highest settled seq announced. */
+  #target = 0;
+  #announced = 0;
+  #settling = false;
+  #settleTimer: NodeJS.Timeout | undefined;
 
   constructor(config: pg.ClientConfig, token: string, currentSeq: () => Promise<number>) {
     this.#config = config;
@@ -85,10 +98,36 @@ export class CommitWatcher {
   #notified(payload: string | undefined): void {
     const [seq, token] = (payload ?? '').split(' ');
     const lastSeq = Number(seq);
-    if (token !== this.#token && Number.isSafeInteger(lastSeq)) this.#emit(lastSeq);
+    if (token !== this.#token && Number.isSafeInteger(lastSeq)) this.settle(lastSeq);
+  }
+
+  /** Announces `seq` once it is readable (every older transaction has ended). */
+  settle(seq: number): void {
+    if (this.#closed || this.#listeners.size === 0 || seq <= this.#announced) return;
+    this.#target = Math.max(this.#target, seq);
+    if (!this.#settling) void this.#settle(2);
+  }
+
+  async #settle(pauseMs: number): Promise<void> {
+    this.#settling = true;
+    this.#settleTimer = undefined;
+    let settled = this.#announced;
+    try {
+      settled = await this.#currentSeq();
+    } catch {
+      // The database is away: try again after the pause.
+    }
+    if (settled > this.#announced) this.#emit(settled);
+    if (this.#closed || this.#listeners.size === 0 || this.#announced >= this.#target) {
+      this.#settling = false;
+      return;
+    }
+    this.#settleTimer = setTimeout(() => void this.#settle(Math.min(pauseMs * 2, 250)), pauseMs);
+    this.#settleTimer.unref();
   }
 
   #emit(lastSeq: number): void {
+    this.#announced = Math.max(this.#announced, lastSeq);
     for (const listener of this.#listeners) listener(lastSeq);
   }
 
@@ -104,6 +143,9 @@ export class CommitWatcher {
   }
 
   #disconnect(): void {
+    clearTimeout(this.#settleTimer);
+    this.#settling = false;
+    this.#target = 0;
     clearTimeout(this.#retry);
     this.#retry = undefined;
     const client = this.#client;

@@ -1,0 +1,99 @@
+/**
+ * Does scale-out add capacity? In one run: PostgreSQL's own rate for the
+ * store's core write on 1 and 2 connections, and the store's rate with 1, 2
+ * and 3 replicas on one database (100k events, 25 % copies, batches of 100,
+ * 16 connections in total split over the replicas). The configurations
+ * alternate round by round, so a slow moment of the machine does not land on
+ * one of them; each figure is the median of its rounds, every run's totals are
+ * checked, and the three ratios of issue #9 are printed against their targets.
+ *
+ *   npm run bench:replicas                 3 rounds, print only
+ *   npm run bench:replicas -- --record     ... and append to bench/RESULTS.md
+ *   npm run bench:replicas -- --rounds 5
+ *   npm run bench:replicas -- --smoke      tiny counts (CI runs this so the script cannot rot)
+ */
+import { cpus, totalmem } from 'node:os';
+import { postgresRaw } from './support/postgres-raw.js';
+import { replicatedLoad } from './support/replicated-load.js';
+import { appendResults } from './support/results.js';
+
+const args = process.argv.slice(2);
+const smoke = args.includes('--smoke');
+const record = args.includes('--record');
+const roundsAt = args.indexOf('--rounds');
+const rounds = roundsAt >= 0 ? Number(args[roundsAt + 1]) : smoke ? 1 : 3;
+const events = smoke ? 2000 : 100_000;
+
+type Config = { name: string; run: () => Promise<{ rate: number; problems: string[] }> };
+const raw = (n: number): Config => ({
+  name: `PostgreSQL itself, ${n} connection${n > 1 ? 's' : ''}`,
+  run: async () => {
+    const r = await postgresRaw(n, events);
+    const problems = r.stored === r.expected ? [] : [`${r.stored} rows stored, expected ${r.expected}`];
+    return { rate: r.rows_per_second, problems };
+  },
+});
+const store = (replicas: number): Config => ({
+  name: `store, ${replicas} replica${replicas > 1 ? 's' : ''}`,
+  run: async () => {
+    const r = await replicatedLoad({
+      replicas,
+      events,
+      dupRate: 0.25,
+      batch: 100,
+      concurrency: smoke ? 4 : 16,
+      topics: 5,
+    });
+    return { rate: r.events_per_second, problems: r.problems };
+  },
+});
+const configs = [raw(1), raw(2), store(1), store(2), store(3)];
+const rates = configs.map(() => [] as number[]);
+const problems: string[] = [];
+
+for (let round = 1; round <= rounds; round++) {
+  for (const [i, c] of configs.entries()) {
+    const r = await c.run();
+    rates[i].push(r.rate);
+    problems.push(...r.problems.map((p) => `${c.name}, round ${round}: ${p}`));
+    console.log(
+      `round ${round}: ${c.name}: ${r.rate.toLocaleString('en-US')} /s${r.problems.length ? ' (TOTALS WRONG)' : ''}`,
+    );
+  }
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const m = rates.map(median);
+const [pg1, pg2, s1, s2, s3] = m;
+const ratio = (a: number, b: number) => a / b;
+const targets = [
+  ['2 replicas / 1 replica', ratio(s2, s1), 1.4],
+  ['2 replicas / PostgreSQL on 2 connections', ratio(s2, pg2), 0.6],
+  ['1 replica / PostgreSQL on 1 connection', ratio(s1, pg1), 0.7],
+] as const;
+
+const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${process.platform}`;
+const lines = [
+  `\n### ${new Date().toISOString().slice(0, 10)}${smoke ? ' (smoke)' : ''}: bench:replicas, ${rounds} round(s), ${events.toLocaleString('en-US')} events each: ${machine}\n`,
+  '| configuration | per round (events or rows/s) | median |',
+  '|---|---|---:|',
+  ...configs.map(
+    (c, i) =>
+      `| ${c.name} | ${rates[i].map((r) => r.toLocaleString('en-US')).join(' / ')} | ${m[i].toLocaleString('en-US')} |`,
+  ),
+  '',
+  '| ratio | measured | target |',
+  '|---|---:|---:|',
+  ...targets.map(
+    ([name, got, want]) => `| ${name} | ${got.toFixed(2)}× | ≥ ${want}× ${got >= want ? '✓' : '✗'} |`,
+  ),
+  '',
+  problems.length === 0
+    ? 'Totals checked: every run stored exactly the unique events sent.'
+    : `TOTALS WRONG: ${problems.join('; ')}`,
+  `3 replicas: ${s3.toLocaleString('en-US')} events/s (${ratio(s3, s1).toFixed(2)}× one replica).`,
+];
+const text = lines.join('\n');
+console.log(text);
+if (record) appendResults(`${text}\n`);
+process.exitCode = problems.length === 0 ? 0 : 1;

@@ -1,0 +1,138 @@
+/**
+ * The group commit as one server-side function, so a commit is ONE statement
+ * and one round trip (autocommit: the statement is the transaction). Installed
+ * by the migration (postgres-schema.ts); see there for the tables.
+ *
+ * `agg_commit` takes the batch as parallel arrays, one element per delivery,
+ * and returns one outcome letter per delivery (s stored, d duplicate,
+ * c conflict) and the seq for live readers. Its steps:
+ * 1. which keys are new: the first delivery of each key (flagged by the
+ *    caller) not in `agg_events` yet — so seqs are drawn for exactly those
+ *    and a duplicate leaves no gap;
+ * 2. the ONLY critical section: a session-level advisory lock held while the
+ *    transaction takes its xid (`pg_current_xact_id()`) and its seq range, a
+ *    few microseconds, released before any row is written. So across writers
+ *    xid order equals seq order, and `xid < pg_snapshot_xmin(current
+ *    snapshot)` — "every transaction older than this one has ended" — marks a
+ *    prefix of the seq order that can never grow in the middle: readers serve
+ *    only that prefix (postgres-statements.ts). Rows carry their xid;
+ * 3. the INSERT … ON CONFLICT DO NOTHING, in byte order of the key: two
+ *    transactions inserting overlapping keys then wait on each other in one
+ *    order and cannot deadlock. Another writer's concurrent insert of the same
+ *    key makes this one wait for its outcome, so dedup stays exact;
+ * 4. outcomes: a delivery is `stored` when it is the first of its key and the
+ *    row carries this transaction's xid; otherwise it is compared with the
+ *    stored row — fingerprint first, and only when that differs, the bodies
+ *    as JSON values (`agg_same_body`);
+ * 5. counters per (instance, topic) in byte order of topic (no deadlock
+ *    between a replica's two commits in flight), `rejected`, and the NOTIFY
+ *    that reaches other replicas after COMMIT.
+ * `last_seq` is this commit's highest seq when no older transaction is still
+ * running (its rows are visible the moment it commits); otherwise it is the
+ * visible watermark, and `settle` names the seq the caller must wait to see
+ * become visible (postgres-watch.ts polls for it).
+ *
+ * If the function fails between lock and unlock (a cancel; nothing else can
+ * fail there) the session would keep the lock: the store then destroys the
+ * connection instead of reusing it, which releases it.
+ */
+
+/** The advisory lock key of the seq draw (64-bit, shared by everything using the database); arbitrary. */
+const seqLock = '7017280000002';
+
+/** The channel on which a commit that stored events is announced (LISTEN/NOTIFY). */
+export const commitChannel = 'agg_commit';
+
+/** Rows whose transaction, and every older one, has ended: the readable prefix of the seq order. */
+export const settled = 'xid < pg_snapshot_xmin(pg_current_snapshot())';
+
+export const commitFunctions = `
+CREATE OR REPLACE FUNCTION agg_same_body(a_ts text, a_source text, a_payload text,
+                                         b_ts text, b_source text, b_payload text)
+RETURNS boolean LANGUAGE plpgsql IMMUTABLE AS $fn$
+BEGIN
+  IF a_ts <> b_ts OR a_source <> b_source THEN RETURN false; END IF;
+  RETURN a_payload = b_payload OR a_payload::jsonb = b_payload::jsonb;
+EXCEPTION WHEN others THEN
+  -- jsonb cannot hold every JSON text (\\u0000, a lone surrogate): such texts are equal only when identical.
+  RETURN false;
+END $fn$;
+
+CREATE OR REPLACE FUNCTION agg_commit(
+  p_instance text, p_token text, p_received_at bigint, p_rejected bigint,
+  p_topics text[], p_ids text[], p_ts text[], p_sources text[], p_payloads text[],
+  p_fps bigint[], p_first boolean[],
+  OUT outcomes text, OUT last_seq bigint, OUT settle bigint)
+LANGUAGE plpgsql AS $fn$
+DECLARE
+  fresh bigint[];
+  n int;
+  base bigint;
+  me xid8;
+  my_max bigint;
+  my_count int := 0;
+  codes text[];
+BEGIN
+  SELECT coalesce(array_agg(d.ord ORDER BY d.ord), '{}') INTO fresh
+    FROM unnest(p_topics, p_ids, p_first) WITH ORDINALITY AS d(topic, event_id, first, ord)
+   WHERE d.first
+     AND NOT EXISTS (SELECT 1 FROM agg_events e WHERE e.topic = d.topic AND e.event_id = d.event_id);
+  n := cardinality(fresh);
+  IF n > 0 THEN
+    PERFORM pg_advisory_lock(${seqLock});
+    me := pg_current_xact_id();
+    base := setval('agg_events_seq_seq', nextval('agg_events_seq_seq') + n - 1) - n + 1;
+    PERFORM pg_advisory_unlock(${seqLock});
+    WITH ins AS (
+      INSERT INTO agg_events (seq, topic, event_id, "timestamp", source, payload, fingerprint, received_at, xid)
+      SELECT base + r.rank - 1, d.topic, d.event_id, d.ts, d.source, d.payload, d.fp, p_received_at, me
+        FROM unnest(fresh) WITH ORDINALITY AS r(ord, rank)
+        JOIN unnest(p_topics, p_ids, p_ts, p_sources, p_payloads, p_fps)
+             WITH ORDINALITY AS d(topic, event_id, ts, source, payload, fp, ord) ON d.ord = r.ord
+       ORDER BY d.topic COLLATE "C", d.event_id COLLATE "C"
+      ON CONFLICT (topic, event_id) DO NOTHING
+      RETURNING seq)
+    SELECT max(seq), count(*) INTO my_max, my_count FROM ins;
+  END IF;
+
+  IF cardinality(p_topics) > 0 THEN
+    SELECT array_agg(
+             (SELECT CASE WHEN d.first AND e.xid = me THEN 's'
+                          WHEN e.fingerprint = d.fp
+                            OR agg_same_body(e."timestamp", e.source, e.payload, d.ts, d.source, d.payload) THEN 'd'
+                          ELSE 'c' END
+                FROM agg_events e WHERE e.topic = d.topic AND e.event_id = d.event_id)
+             ORDER BY d.ord) INTO codes
+      FROM unnest(p_topics, p_ids, p_ts, p_sources, p_payloads, p_fps, p_first)
+           WITH ORDINALITY AS d(topic, event_id, ts, source, payload, fp, first, ord);
+    INSERT INTO agg_counters (instance_id, topic, received, unique_processed, duplicate_dropped, conflicts)
+    -- A conflict is a duplicate too (domain/outcome.ts), counted apart as well.
+    SELECT p_instance, t.topic, count(*), count(*) FILTER (WHERE t.o = 's'),
+           count(*) FILTER (WHERE t.o <> 's'), count(*) FILTER (WHERE t.o = 'c')
+      FROM unnest(p_topics, codes) AS t(topic, o)
+     GROUP BY t.topic
+     ORDER BY t.topic COLLATE "C"
+    ON CONFLICT (instance_id, topic) DO UPDATE SET
+      received = agg_counters.received + excluded.received,
+      unique_processed = agg_counters.unique_processed + excluded.unique_processed,
+      duplicate_dropped = agg_counters.duplicate_dropped + excluded.duplicate_dropped,
+      conflicts = agg_counters.conflicts + excluded.conflicts;
+  END IF;
+  IF p_rejected > 0 THEN
+    INSERT INTO agg_rejected (instance_id, value) VALUES (p_instance, p_rejected)
+    ON CONFLICT (instance_id) DO UPDATE SET value = agg_rejected.value + excluded.value;
+  END IF;
+
+  outcomes := array_to_string(codes, '');
+  IF my_count > 0 THEN
+    -- Delivered to other replicas' watchers only when (and after) this transaction commits.
+    PERFORM pg_notify('${commitChannel}', my_max || ' ' || p_token);
+    IF pg_snapshot_xmin(pg_current_snapshot()) = me THEN
+      last_seq := my_max;
+      RETURN;
+    END IF;
+    settle := my_max;
+  END IF;
+  SELECT coalesce(max(seq), 0) INTO last_seq FROM agg_events WHERE ${settled};
+END $fn$;
+`;
