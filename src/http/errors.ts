@@ -10,6 +10,7 @@
  * a lookup by code, never a chain of `instanceof` checks.
  */
 import type { FastifyError, FastifyReply } from 'fastify';
+import { unsupportedMediaType } from '../ingest/admission.js';
 import { type EncodingError, supportedEncodings } from '../ingest/content-encoding.js';
 import type { Refusal, RefusalCode } from '../ingest/refusal.js';
 import type { OverloadedError, ShuttingDownError } from '../ingest/writer.js';
@@ -79,6 +80,12 @@ export class HttpError extends Error {
 /** Seconds a client should wait before retrying a 503/507 (RFC 9110 §10.2.3 Retry-After). */
 export const retryAfter = { 'retry-after': '1' };
 
+/** @see RFC 9110 §15.5.16: a 415 may say which formats would have worked. */
+const acceptPost = {
+  'accept-post':
+    'application/json, application/x-ndjson, application/cloudevents+json, application/cloudevents-batch+json',
+};
+
 interface Entry {
   readonly error: ErrorCode;
   readonly headers?: Readonly<Record<string, string>>;
@@ -101,6 +108,7 @@ const ownCodes: Record<OwnCode, Entry> = {
   BODY_TOO_LARGE: { error: 'AGG_ERR_TOO_LARGE' },
   TOO_MANY_EVENTS: { error: 'AGG_ERR_TOO_LARGE' },
   INVALID_EVENTS: { error: 'AGG_ERR_VALIDATION' },
+  UNSUPPORTED_MEDIA_TYPE: { error: 'AGG_ERR_UNSUPPORTED_MEDIA_TYPE', headers: acceptPost },
   // A compressed body refused while it was decoded (ingest/content-encoding.ts): a refused delivery.
   UNSUPPORTED_ENCODING: {
     error: 'AGG_ERR_UNSUPPORTED_MEDIA_TYPE',
@@ -124,9 +132,8 @@ const fastifyCodes: Record<string, Entry> = {
   },
   FST_ERR_CTP_INVALID_MEDIA_TYPE: {
     error: 'AGG_ERR_UNSUPPORTED_MEDIA_TYPE',
-    message: 'send application/json or application/x-ndjson',
-    // @see RFC 9110 §15.5.16: a 415 may say which formats would have worked.
-    headers: { 'accept-post': 'application/json, application/x-ndjson' },
+    message: unsupportedMediaType,
+    headers: acceptPost,
     refusedBody: true,
   },
 };

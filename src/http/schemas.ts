@@ -78,6 +78,16 @@ export const publishSchema = {
 
 const topic = { type: 'string', minLength: 1, maxLength: 255, description: 'only this topic' } as const;
 
+/** How GET /events and /subscribe render each event (see domain/cloudevents.ts for the mapping). */
+const format = {
+  type: 'string',
+  enum: ['json', 'cloudevents'],
+  default: 'json',
+  description:
+    '`cloudevents`: each event as a structured CloudEvent 1.0 (type = topic, id and source as sent, ' +
+    'time = timestamp, data = payload, other attributes as sent)',
+} as const;
+
 /** A stored event as GET /events and /subscribe return it (documentation; the handler writes JSON text). */
 const storedEvent = {
   type: 'object',
@@ -106,6 +116,10 @@ export const eventsSchema = {
       topic,
       after: { ...count, minimum: 0, default: 0, description: 'return events with seq greater than this' },
       limit: { ...count, minimum: 1, maximum: 10_000, default: 1000, description: 'page size' },
+      format: {
+        ...format,
+        description: `${format.description}; also chosen by \`Accept: application/cloudevents-batch+json\``,
+      },
     },
   },
   response: {
@@ -133,6 +147,7 @@ export const subscribeSchema = {
         default: 0,
         description: 'start after this seq (0: from the first stored event); Last-Event-ID wins when sent',
       },
+      format,
     },
   },
   headers: {

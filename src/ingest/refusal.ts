@@ -17,7 +17,9 @@ export type RefusalCode =
   /** More events than one request may carry. */
   | 'TOO_MANY_EVENTS'
   /** At least one event breaks a rule; `details` names index and field. */
-  | 'INVALID_EVENTS';
+  | 'INVALID_EVENTS'
+  /** A body of a media type no reader takes. */
+  | 'UNSUPPORTED_MEDIA_TYPE';
 
 /** One broken rule of one event. */
 export interface FieldError {

@@ -9,7 +9,7 @@
  * read, so a commit that lands during the read is past `scanned` and wakes
  * the loop at once.
  */
-import { storedEventJson } from '../domain/event.js';
+import type { StoredEvent } from '../domain/event.js';
 import type { EventStore } from '../store/event-store.js';
 import type { Hub } from './hub.js';
 import { eventFrame, type SseStream } from './sse-stream.js';
@@ -23,11 +23,13 @@ interface FollowOptions {
   readonly after: number;
   /** Events read (and so buffered) per step. */
   readonly pageSize: number;
+  /** Each event's `data:` text (JSON, or a CloudEvent). */
+  readonly render: (e: StoredEvent) => string;
 }
 
 /** Resolves when the stream or the hub closes; rejects if the store fails. */
 export async function follow(options: FollowOptions): Promise<void> {
-  const { store, hub, stream, topic, pageSize } = options;
+  const { store, hub, stream, topic, pageSize, render } = options;
   const subscription = hub.subscribe();
   stream.onClose(() => subscription.close());
   try {
@@ -37,7 +39,7 @@ export async function follow(options: FollowOptions): Promise<void> {
       const rows = await store.list({ topic, after: cursor, limit: pageSize });
       if (rows.length > 0) {
         cursor = rows[rows.length - 1].seq;
-        await stream.write(rows.map((row) => eventFrame(row.seq, storedEventJson(row))).join(''));
+        await stream.write(rows.map((row) => eventFrame(row.seq, render(row))).join(''));
       }
       if (rows.length === pageSize) continue;
       // Everything committed up to `known` has been seen (other topics' events included).

@@ -21,6 +21,7 @@ import { type TestContext, test } from 'node:test';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import type { StatsBody } from '../../src/http/routes/stats.js';
+import { cloudEventBodyArb } from '../support/cloudevent-bodies.js';
 import { fuzzLimits } from '../support/fuzz-events.js';
 import { assertInvariant, getJson, startApp, tempDir } from '../support/harness.js';
 import { type Body, bodyArb } from '../support/publish-bodies.js';
@@ -61,6 +62,7 @@ const bodyOf = (e: Parsed) => `${e.timestamp}\u0000${e.source}\u0000${canonical(
  * UTF-8 bytes on the wire (where a raw lone surrogate has become U+FFFD).
  */
 function eventsOf(body: Body): Parsed[] {
+  if (body.events !== undefined) return body.events as Parsed[];
   const text = Buffer.from(body.text, 'utf8').toString('utf8');
   if (body.ndjson) {
     return text
@@ -116,9 +118,10 @@ async function fuzz(t: TestContext, storeFlags: (t: TestContext) => Promise<stri
   const model = new Map<string, string>();
   const seen = { runs: 0, ok: 0, refused: 0, statuses: new Map<number, number>() };
 
-  const property = fc.asyncProperty(bodyArb, async (body) => {
+  const bodies = fc.oneof({ weight: 4, arbitrary: bodyArb }, { weight: 1, arbitrary: cloudEventBodyArb });
+  const property = fc.asyncProperty(bodies, async (body) => {
     const before = await h.store.stats();
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { ...body.headers };
     if (body.contentType !== undefined) headers['content-type'] = body.contentType;
     if (body.encoding !== undefined) headers['content-encoding'] = body.encoding;
     const payload = body.encoding === undefined ? body.text : encoders[body.encoding](body.text);

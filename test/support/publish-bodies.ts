@@ -20,6 +20,10 @@ export interface Body {
   readonly ndjson: boolean;
   /** Content-Encoding the text is sent in; `zstd` is one the server refuses (415). */
   readonly encoding?: 'gzip' | 'deflate' | 'br' | 'zstd';
+  /** Request headers besides the content type (CloudEvents binary mode). */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** The events stored when accepted, where the text is not a plain event list (CloudEvents). */
+  readonly events?: readonly Record<string, unknown>[];
 }
 
 const json = (text: string, expect: Expect): Body => ({

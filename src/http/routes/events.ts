@@ -1,9 +1,11 @@
 /**
  * GET /events: stored events in commit (seq) order, paged by `after`, with an
- * RFC 8288 `Link: <…>; rel="next"` while more remain.
+ * RFC 8288 `Link: <…>; rel="next"` while more remain. As plain JSON, or as a
+ * CloudEvents batch on request (`?format=cloudevents` or Accept).
  */
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { cloudEventJson } from '../../domain/cloudevents.js';
 import { storedEventJson } from '../../domain/event.js';
 import type { EventStore } from '../../store/event-store.js';
 import { eventsSchema } from '../schemas.js';
@@ -16,7 +18,11 @@ interface EventsQuery {
   topic?: string;
   after: number;
   limit: number;
+  format: 'json' | 'cloudevents';
 }
+
+/** The media type of a CloudEvents batch: a client that accepts it reads events as CloudEvents. */
+const batchType = 'application/cloudevents-batch+json';
 
 async function eventsRoutes(app: FastifyInstance, deps: EventsDeps): Promise<void> {
   app.get<{ Querystring: EventsQuery }>(
@@ -24,6 +30,8 @@ async function eventsRoutes(app: FastifyInstance, deps: EventsDeps): Promise<voi
     { config: { access: 'read', errors: ['AGG_ERR_STORE_UNAVAILABLE'] }, schema: eventsSchema },
     async (request, reply) => {
       const { topic, after, limit } = request.query;
+      const cloudEvents =
+        request.query.format === 'cloudevents' || request.headers.accept?.includes(batchType);
       // One extra row tells whether a next page exists without a second query.
       const rows = await deps.store.list({ topic, after, limit: limit + 1 });
       const page = rows.length > limit ? rows.slice(0, limit) : rows;
@@ -32,7 +40,12 @@ async function eventsRoutes(app: FastifyInstance, deps: EventsDeps): Promise<voi
         if (topic !== undefined) next.set('topic', topic);
         next.set('after', String(page[page.length - 1].seq));
         next.set('limit', String(limit));
+        if (request.query.format === 'cloudevents') next.set('format', 'cloudevents');
         reply.header('link', `</events?${next}>; rel="next"`);
+      }
+      if (cloudEvents) {
+        reply.type(`${batchType}; charset=utf-8`);
+        return `[${page.map(cloudEventJson).join(',')}]`;
       }
       reply.type('application/json; charset=utf-8');
       return `[${page.map(storedEventJson).join(',')}]`;

@@ -1,11 +1,13 @@
 /**
  * POST /publish: one event, an array of events, `{"events": [...]}` (JSON) or
- * NDJSON. All or nothing per request; answered only after commit (SPEC).
+ * NDJSON, CloudEvents in any of the three modes, any of them compressed. All
+ * or nothing per request; answered only after commit (SPEC).
  */
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { summarize } from '../../domain/outcome.js';
 import { type AdmissionLimits, admit, type Delivery, unreadableDeliveries } from '../../ingest/admission.js';
+import { batchType, structuredType } from '../../ingest/cloudevents.js';
 import { decodeBody, EncodingError, parseContentEncoding } from '../../ingest/content-encoding.js';
 import type { Writer } from '../../ingest/writer.js';
 import { errorHandler } from '../error-handler.js';
@@ -27,11 +29,36 @@ interface PublishDeps {
 async function publishRoutes(app: FastifyInstance, deps: PublishDeps): Promise<void> {
   // Scoped to this plugin: the body arrives as text and is read by admission, in the handler.
   app.removeContentTypeParser(['application/json', 'text/plain']);
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, text, done) =>
-    done(null, { format: 'json', text: text as string } satisfies Delivery),
+  // A `ce-specversion` header makes the body the data of a binary-mode CloudEvent, whatever its type.
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, text, done) =>
+    done(
+      null,
+      (request.headers['ce-specversion'] === undefined
+        ? { format: 'json', text: text as string }
+        : { format: 'cloudevents-binary', headers: request.headers, body: text }) satisfies Delivery,
+    ),
   );
   app.addContentTypeParser(ndjsonTypes, { parseAs: 'string' }, (_request, text, done) =>
     done(null, { format: 'ndjson', text: text as string } satisfies Delivery),
+  );
+  app.addContentTypeParser(structuredType, { parseAs: 'string' }, (_request, text, done) =>
+    done(null, { format: 'cloudevents', text: text as string } satisfies Delivery),
+  );
+  app.addContentTypeParser(batchType, { parseAs: 'string' }, (_request, text, done) =>
+    done(null, { format: 'cloudevents-batch', text: text as string } satisfies Delivery),
+  );
+  // Any other type: binary-mode data, or a 415 from admission (the body is read, within the limit).
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (request, body, done) =>
+    done(
+      null,
+      (request.headers['ce-specversion'] === undefined
+        ? { format: 'unsupported' }
+        : {
+            format: 'cloudevents-binary',
+            headers: request.headers,
+            body: body as Buffer,
+          }) satisfies Delivery,
+    ),
   );
 
   // Only a request whose header says its body is encoded leaves the plain path.
@@ -71,7 +98,12 @@ async function publishRoutes(app: FastifyInstance, deps: PublishDeps): Promise<v
       validatorCompiler: documentedOnly,
     },
     async (request, reply) => {
-      const admission = admit(request.body as Delivery | undefined, deps.limits);
+      let body = request.body as Delivery | undefined;
+      // No body at all: a binary-mode CloudEvent may still carry no data.
+      if (body === undefined && request.headers['ce-specversion'] !== undefined) {
+        body = { format: 'cloudevents-binary', headers: request.headers, body: undefined };
+      }
+      const admission = admit(body, deps.limits);
       if (admission.refusal !== undefined) {
         // Counted with the next commit; the answer does not wait for it.
         void deps.writer.countRefused(admission.refusal.deliveries);

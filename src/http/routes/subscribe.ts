@@ -1,7 +1,7 @@
 /**
  * GET /subscribe: stored events as Server-Sent Events, in commit order, then
  * live. Each frame's `id:` is the event's seq and its `data:` the same JSON
- * object GET /events returns.
+ * object GET /events returns (a structured CloudEvent with `?format=cloudevents`).
  *
  * Where to start: the `Last-Event-ID` header wins over `?after=`. That is what
  * makes EventSource's automatic reconnect correct: the browser reconnects to
@@ -11,6 +11,8 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { cloudEventJson } from '../../domain/cloudevents.js';
+import { storedEventJson } from '../../domain/event.js';
 import { follow } from '../../live/follow.js';
 import type { Hub } from '../../live/hub.js';
 import type { EventStore } from '../../store/event-store.js';
@@ -23,6 +25,7 @@ const pageSize = 500;
 interface SubscribeQuery {
   topic?: string;
   after: number;
+  format: 'json' | 'cloudevents';
 }
 
 interface SubscribeDeps {
@@ -58,6 +61,7 @@ async function subscribeRoutes(app: FastifyInstance, deps: SubscribeDeps): Promi
           topic: request.query.topic,
           after,
           pageSize,
+          render: request.query.format === 'cloudevents' ? cloudEventJson : storedEventJson,
         });
       } catch (err) {
         // Headers are gone already; the client reconnects with Last-Event-ID and loses nothing.
