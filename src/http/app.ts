@@ -14,6 +14,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import type { Writer } from '../ingest/writer.js';
 import { Hub } from '../live/hub.js';
+import { RateHistory } from '../live/rate-history.js';
 import type { NatsState } from '../sources/nats-source.js';
 import type { EventStore } from '../store/event-store.js';
 import { version } from '../version.js';
@@ -82,7 +83,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(publishRoutes, { writer, limits: config.limits, acceptedStatus: config.acceptedStatus });
   await app.register(eventsRoutes, { store });
   const { clock, startedAt } = deps;
-  await app.register(statsRoutes, { store, writer, storeKind: config.store, clock, startedAt });
+  const rates = new RateHistory(clock);
+  writer.onCommit((info) => rates.record(info));
+  await app.register(statsRoutes, { store, writer, storeKind: config.store, clock, startedAt, rates });
   await app.register(healthRoutes, { store, writer, nats: deps.natsState ?? (() => undefined) });
   await app.register(subscribeRoutes, { store, hub, maxSubscribers: config.limits.maxSubscribers });
   await app.register(dashboardRoutes);

@@ -253,3 +253,64 @@ export const dashboardSchema = {
     200: { description: 'the dashboard page', content: { 'text/html': { schema: {} } } },
   },
 } as const;
+
+export const statsSummarySchema = {
+  operationId: 'getStatsSummary',
+  summary: 'Lifetime totals, without the per-topic breakdown',
+  description:
+    'The totals of GET /stats and the number of topics: a small answer whose size does not grow ' +
+    'with the number of topics (what the dashboard polls every second).',
+  tags: ['operations'],
+  response: {
+    200: {
+      type: 'object',
+      properties: {
+        received: count,
+        unique_processed: count,
+        duplicate_dropped: count,
+        conflicts: count,
+        rejected: count,
+        topic_count: { ...count, description: 'topics with stored events' },
+        last_seq: count,
+        queue_depth: count,
+        uptime_seconds: { type: 'number' },
+        started_at: { type: 'string', format: 'date-time' },
+        store: { type: 'string', enum: ['sqlite', 'postgres'] },
+      },
+    },
+  },
+} as const;
+
+const perSecond = { type: 'array', items: { type: 'number' } } as const;
+
+export const statsHistorySchema = {
+  operationId: 'getStatsHistory',
+  summary: 'Per-second rates of the last hour (this process)',
+  description:
+    'Deliveries and duplicates this process committed in each complete second of the last hour ' +
+    '(kept in memory since it started; on replicas, each its own). Point i is the second `from + i`.',
+  tags: ['operations'],
+  querystring: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      seconds: { ...count, minimum: 1, maximum: 3600, default: 3600, description: 'the newest seconds only' },
+      after: {
+        ...count,
+        minimum: 0,
+        description: 'only seconds after this Unix second (to poll what is new)',
+      },
+    },
+  },
+  response: {
+    200: {
+      type: 'object',
+      properties: {
+        from: { ...count, description: "the first point's second (Unix time)" },
+        step_seconds: { type: 'integer', enum: [1] },
+        received: { ...perSecond, description: 'deliveries committed (stored + duplicates) per second' },
+        duplicates: { ...perSecond, description: 'duplicates dropped per second' },
+      },
+    },
+  },
+} as const;

@@ -2,13 +2,18 @@
  * GET /stats: lifetime counters from the store (they survive restarts), this
  * process's uptime and memory, and the original service's field names as
  * aliases so existing scripts keep working.
+ *
+ * GET /stats/summary: the totals alone, an answer of constant size for
+ * frequent polling; GET /stats/history: this process's per-second rates of
+ * the last hour (live/rate-history.ts).
  */
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { StoreKind } from '../../config/config.js';
 import type { Writer } from '../../ingest/writer.js';
+import { historySeconds, type RateHistory, type SeriesQuery } from '../../live/rate-history.js';
 import type { Counters, EventStore, RetentionStats } from '../../store/event-store.js';
-import { statsSchema } from '../schemas.js';
+import { statsHistorySchema, statsSchema, statsSummarySchema } from '../schemas.js';
 
 /** The body of GET /stats; the one declaration its readers (CLI bench, tests, benchmarks) share. */
 export interface StatsBody extends Counters {
@@ -36,6 +41,18 @@ interface StatsDeps {
   /** Milliseconds since the epoch. */
   readonly clock: () => number;
   readonly startedAt: number;
+  readonly rates: Pick<RateHistory, 'series'>;
+}
+
+/** The body of GET /stats/summary. */
+export interface StatsSummaryBody extends Counters {
+  readonly rejected: number;
+  readonly topic_count: number;
+  readonly last_seq: number;
+  readonly queue_depth: number;
+  readonly uptime_seconds: number;
+  readonly started_at: string;
+  readonly store: StoreKind;
 }
 
 async function statsRoutes(app: FastifyInstance, deps: StatsDeps): Promise<void> {
@@ -83,6 +100,34 @@ async function statsRoutes(app: FastifyInstance, deps: StatsDeps): Promise<void>
         duplicates: s.duplicate_dropped,
       };
     },
+  );
+
+  app.get(
+    '/stats/summary',
+    { config: { access: 'read', errors: ['AGG_ERR_STORE_UNAVAILABLE'] }, schema: statsSummarySchema },
+    async (): Promise<StatsSummaryBody> => {
+      const s = await deps.store.stats();
+      return {
+        received: s.received,
+        unique_processed: s.unique_processed,
+        duplicate_dropped: s.duplicate_dropped,
+        conflicts: s.conflicts,
+        rejected: s.rejected,
+        topic_count: s.topics.length,
+        last_seq: s.last_seq,
+        queue_depth: deps.writer.depth,
+        uptime_seconds: Math.round((deps.clock() - deps.startedAt) / 100) / 10,
+        started_at: new Date(deps.startedAt).toISOString(),
+        store: deps.storeKind,
+      };
+    },
+  );
+
+  app.get<{ Querystring: Partial<SeriesQuery> }>(
+    '/stats/history',
+    { config: { access: 'read' }, schema: statsHistorySchema },
+    async (request) =>
+      deps.rates.series({ seconds: request.query.seconds ?? historySeconds, after: request.query.after }),
   );
 }
 
