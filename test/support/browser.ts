@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { test } from 'node:test';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
-import { tempDir } from './harness.js';
+import { makeTempDir, removeDir } from './harness.js';
 
 const executablePath = '/usr/bin/chromium';
 const missing = !existsSync(executablePath);
@@ -24,7 +24,8 @@ export function browserSkip(): string | false {
 }
 
 export async function launch(t: { after: (fn: () => unknown) => void }): Promise<BrowserContext> {
-  const context = await chromium.launchPersistentContext(tempDir(t), {
+  const profile = makeTempDir('agg-chromium-');
+  const context = await chromium.launchPersistentContext(profile, {
     executablePath,
     headless: true,
     args: [
@@ -38,7 +39,11 @@ export async function launch(t: { after: (fn: () => unknown) => void }): Promise
     ],
     viewport: { width: 1280, height: 1000 },
   });
-  t.after(() => context.close());
+  // One hook, in this order: Chromium writes to its profile until it has closed.
+  t.after(async () => {
+    await context.close();
+    removeDir(profile);
+  });
   return context;
 }
 
