@@ -129,3 +129,34 @@ test('bench:replicas smoke: PostgreSQL itself and the store on 1, 2 and 3 replic
   assert.match(stdout, /Totals checked: every run stored exactly the unique events sent\./);
   assert.match(stdout, /\| 2 replicas \/ 1 replica \| [\d.]+× \| ≥ 1\.4× /);
 });
+
+test('bench:retention smoke: bytes per kept key, and the disk stops growing at the retention limit', async () => {
+  const keys = await run(process.execPath, [benchScript('retention'), '--part', 'keys', '--keys', '20000'], {
+    timeout: 120_000,
+  });
+  assert.match(keys.stdout, /pruned 20,000 bodies/);
+  assert.match(keys.stdout, /after pruning: dedup table .* = [\d.]+ B per kept key/);
+  const disk = await run(
+    process.execPath,
+    [
+      benchScript('retention'),
+      ...[
+        '--part',
+        'disk',
+        '--rate',
+        '2000',
+        '--baseline',
+        '2',
+        '--seconds',
+        '12',
+        '--retain',
+        '2MB',
+        '--every',
+        '2',
+      ],
+    ],
+    { timeout: 120_000 },
+  );
+  assert.match(disk.stdout, /## --retain-bytes 2MB/);
+  assert.match(disk.stdout, /with retention, while pruning: \d+ requests, p50 [\d.]+ ms/);
+});
