@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Event } from '../../src/domain/event.js';
 import { event, getJson, type Harness, publish, startApp, tempDir } from '../support/harness.js';
+import { untilServed } from '../support/served.js';
 import { freshDatabase, postgresGate } from '../support/services.js';
 
 const pg = await postgresGate();
@@ -68,7 +69,10 @@ for (const store of stores) {
       assert.equal(first.body.unique_processed, events.length);
       const again = await publish(h.app, events);
       assert.deepEqual([again.body.duplicate_dropped, again.body.conflicts], [events.length, []]);
-      const rows = await getJson<(Event & { seq: number })[]>(h.app, '/events');
+      const rows = await untilServed(
+        () => getJson<(Event & { seq: number })[]>(h.app, '/events'),
+        events.length,
+      );
       assert.deepEqual(
         rows.map(({ topic, event_id, timestamp, source, payload }) => ({
           topic,

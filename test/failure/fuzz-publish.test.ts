@@ -25,6 +25,7 @@ import { cloudEventBodyArb } from '../support/cloudevent-bodies.js';
 import { fuzzLimits } from '../support/fuzz-events.js';
 import { assertInvariant, getJson, startApp, tempDir } from '../support/harness.js';
 import { type Body, bodyArb } from '../support/publish-bodies.js';
+import { untilServed } from '../support/served.js';
 import { freshDatabase, postgresGate } from '../support/services.js';
 
 const pg = await postgresGate();
@@ -77,11 +78,18 @@ function eventsOf(body: Body): Parsed[] {
   return Object.hasOwn(v, 'events') && !Object.hasOwn(v, 'topic') ? v.events : [v];
 }
 
+/**
+ * `servedLater`: on PostgreSQL an acknowledged event is served (and counted in
+ * `last_seq`) only once every older transaction on the server has ended
+ * (README, "Ordering"), so `last_seq` may still catch up with an earlier
+ * accepted request while a refused one is checked; the counters may not.
+ */
 const stores = [
-  { name: 'SQLite', skip: false, flags: async () => ['--sync', 'normal'] },
+  { name: 'SQLite', skip: false, servedLater: false, flags: async () => ['--sync', 'normal'] },
   {
     name: 'PostgreSQL',
     skip: pg.skip,
+    servedLater: true,
     flags: async (t: Parameters<typeof freshDatabase>[0]) => [
       '--store',
       'postgres',
@@ -97,11 +105,15 @@ for (const store of stores) {
     {
       skip: store.skip,
     },
-    (t) => fuzz(t, store.flags),
+    (t) => fuzz(t, store.flags, store.servedLater),
   );
 }
 
-async function fuzz(t: TestContext, storeFlags: (t: TestContext) => Promise<string[]>): Promise<void> {
+async function fuzz(
+  t: TestContext,
+  storeFlags: (t: TestContext) => Promise<string[]>,
+  servedLater: boolean,
+): Promise<void> {
   t.diagnostic(`FUZZ_SEED=${seed} FUZZ_RUNS=${numRuns} FUZZ_SECONDS=${seconds}`);
   const h = await startApp(tempDir(t), [
     ...(await storeFlags(t)),
@@ -142,7 +154,8 @@ async function fuzz(t: TestContext, storeFlags: (t: TestContext) => Promise<stri
       // An error message never echoes the body (it may be binary, a secret or markup).
       if (body.text.length >= 16)
         assert.ok(!answer.message.includes(body.text.slice(0, 16)), `echoed: ${what}`);
-      const moved = ['received', 'unique_processed', 'duplicate_dropped', 'conflicts', 'last_seq'] as const;
+      const counters = ['received', 'unique_processed', 'duplicate_dropped', 'conflicts'] as const;
+      const moved = servedLater ? counters : ([...counters, 'last_seq'] as const);
       for (const c of moved) assert.equal(after[c], before[c], `${c} moved on a refused request: ${what}`);
       return;
     }
@@ -196,7 +209,7 @@ async function fuzz(t: TestContext, storeFlags: (t: TestContext) => Promise<stri
   const s = await getJson<StatsBody & { last_seq: number }>(h.app, '/stats');
   assertInvariant(s, assert);
   assert.equal(s.unique_processed, model.size);
-  const rows = await getJson<Parsed[]>(h.app, '/events?limit=10000');
+  const rows = await untilServed(() => getJson<Parsed[]>(h.app, '/events?limit=10000'), model.size);
   assert.equal(rows.length, model.size, 'one row per key');
   for (const row of rows) {
     assert.equal(bodyOf(row), model.get(`${row.topic}\u0000${row.event_id}`), 'stored as first accepted');

@@ -14,6 +14,7 @@ import { LoadPlan } from '../../src/loadgen/load-plan.js';
 import { allEventsOver, assertInvariant, event } from '../support/harness.js';
 import { privateNats, privateNatsSkip } from '../support/private-nats.js';
 import { keyCounts, sharedStats, startReplica } from '../support/replicas.js';
+import { untilServed } from '../support/served.js';
 import { freshDatabase, lifo, postgresGate } from '../support/services.js';
 
 const pg = await postgresGate();
@@ -114,7 +115,7 @@ for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
       'every delivery counted; redeliveries after the outage as duplicates',
     );
     assertInvariant(stats, assert);
-    const rows = await allEventsOver(replica.url);
+    const rows = await untilServed(() => allEventsOver(replica.url), stats.unique_processed);
     assert.equal(rows.length, stats.unique_processed);
     assert.ok(
       [...keyCounts(rows).values()].every((n) => n === 1),
