@@ -104,17 +104,34 @@ const storedEvent = {
 
 export const eventsSchema = {
   operationId: 'listEvents',
-  summary: 'Stored events in commit order',
+  summary: 'Stored events in commit order, or newest first',
   description:
     'Each event exactly as first sent, plus `seq` (global commit order) and `received_at`. ' +
-    'Pages with `after` (a seq); a `Link: <...>; rel="next"` header while more remain.',
+    'Oldest first, paged with `after` (a seq); or newest first with `order=desc`, paged with ' +
+    '`before` — a topic\'s latest events however old they are. A `Link: <...>; rel="next"` ' +
+    'header while more remain.',
   tags: ['events'],
   querystring: {
     type: 'object',
     additionalProperties: false,
     properties: {
       topic,
-      after: { ...count, minimum: 0, default: 0, description: 'return events with seq greater than this' },
+      order: {
+        type: 'string',
+        enum: ['asc', 'desc'],
+        default: 'asc',
+        description: 'asc: oldest first (page with `after`); desc: newest first (page with `before`)',
+      },
+      after: {
+        ...count,
+        minimum: 0,
+        description: 'order=asc: return events with seq greater than this (default 0)',
+      },
+      before: {
+        ...count,
+        minimum: 1,
+        description: 'order=desc: return events with seq less than this (default: from the newest)',
+      },
       limit: { ...count, minimum: 1, maximum: 10_000, default: 1000, description: 'page size' },
       format: {
         ...format,
@@ -123,7 +140,11 @@ export const eventsSchema = {
     },
   },
   response: {
-    200: { description: 'stored events, oldest first', type: 'array', items: storedEvent },
+    200: {
+      description: 'stored events, oldest first (newest first with order=desc)',
+      type: 'array',
+      items: storedEvent,
+    },
   },
 } as const;
 

@@ -101,6 +101,13 @@ export interface ListQuery {
   readonly limit: number;
 }
 
+export interface NewestQuery {
+  readonly topic?: string | undefined;
+  /** Return events with seq strictly less than this; undefined: from the newest. */
+  readonly before?: number | undefined;
+  readonly limit: number;
+}
+
 export interface EventStore {
   /** Where the data lives, for the startup line (never includes credentials). */
   readonly location: string;
@@ -119,6 +126,11 @@ export interface EventStore {
   stats(): Promise<StoreStats>;
   /** Stored events in seq (commit) order. */
   list(query: ListQuery): Promise<StoredEvent[]>;
+  /**
+   * Stored events newest first (descending seq): a topic's latest events
+   * however far back they lie, read from the (topic, seq) index.
+   */
+  listNewest(query: NewestQuery): Promise<StoredEvent[]>;
   /**
    * Optional: deletes the bodies of due events, oldest first, in one
    * transaction with the retention counters, keeping a compact record of

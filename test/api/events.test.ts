@@ -51,3 +51,49 @@ test('the last page has no Link header; bad paging parameters are 400 naming the
     assert.equal(res.json().details[0].field, field, query);
   }
 });
+
+test("order=desc finds a topic's newest events however far back, paged by before", async (t) => {
+  const h = await startApp(tempDir(t));
+  t.after(() => h.close());
+  await publish(
+    h.app,
+    Array.from({ length: 12 }, (_, i) => event(i, { topic: 'old.topic' })),
+  );
+  for (let batch = 0; batch < 6; batch++) {
+    const newer = Array.from({ length: 1000 }, (_, i) => event(batch * 1000 + i, { topic: 'busy' }));
+    assert.equal((await publish(h.app, newer)).status, 200);
+  }
+  const url = await h.app.listen({ host: '127.0.0.1', port: 0 });
+
+  const first = await fetch(`${url}/events?topic=old.topic&order=desc&limit=5`);
+  const page = (await first.json()) as { seq: number; event_id: string }[];
+  assert.deepEqual(
+    page.map((e) => e.event_id),
+    ['evt-11', 'evt-10', 'evt-9', 'evt-8', 'evt-7'],
+  );
+  assert.equal(
+    first.headers.get('link'),
+    `</events?topic=old.topic&order=desc&before=${page[4].seq}&limit=5>; rel="next"`,
+  );
+
+  const walked = await allEventsOver(url, 'topic=old.topic&order=desc&limit=5');
+  assert.deepEqual(
+    walked.map((e) => e.event_id),
+    Array.from({ length: 12 }, (_, i) => `evt-${11 - i}`),
+  );
+  const newestOfAll = (await (await fetch(`${url}/events?order=desc&limit=1`)).json()) as { seq: number }[];
+  assert.equal(newestOfAll[0].seq, 6012);
+
+  for (const [query, field] of [
+    ['order=desc&after=3', 'after'],
+    ['before=3', 'before'],
+    ['order=newest', 'order'],
+    ['order=desc&before=0', 'before'],
+  ]) {
+    const res = await fetch(`${url}/events?${query}`);
+    assert.equal(res.status, 400, query);
+    const body = (await res.json()) as { error: string; details: { field: string }[] };
+    assert.equal(body.error, 'AGG_ERR_BAD_REQUEST', query);
+    assert.equal(body.details[0].field, field, query);
+  }
+});

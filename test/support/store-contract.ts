@@ -149,6 +149,43 @@ export function storeContract(name: string, options: ContractOptions): void {
       assert.equal((await store.list({ after: all[99].seq, limit: 10 })).length, 0);
     });
 
+    test('listNewest reads newest first, by topic, before a cursor, up to a limit', async (t) => {
+      const { store } = await fresh(t);
+      // An old topic buried under newer events of another.
+      await insert(
+        store,
+        Array.from({ length: 5 }, (_, i) => event(i, { topic: 'old' })),
+      );
+      for (let b = 0; b < 3; b++) {
+        await insert(
+          store,
+          Array.from({ length: 40 }, (_, i) => event(b * 40 + i, { topic: 'new' })),
+        );
+      }
+      const all = await store.list({ after: 0, limit: 1000 });
+      const newest = await store.listNewest({ limit: 1000 });
+      assert.deepEqual(newest, [...all].reverse());
+      const paged = [];
+      for (let before: number | undefined; ; ) {
+        const page = await store.listNewest({ before, limit: 7 });
+        if (page.length === 0) break;
+        paged.push(...page);
+        before = page[page.length - 1].seq;
+      }
+      assert.deepEqual(paged, newest);
+      const old = await store.listNewest({ topic: 'old', limit: 3 });
+      assert.deepEqual(
+        old.map((r) => r.event_id),
+        ['evt-4', 'evt-3', 'evt-2'],
+      );
+      assert.deepEqual(
+        (await store.listNewest({ topic: 'old', before: old[2].seq, limit: 10 })).map((r) => r.event_id),
+        ['evt-1', 'evt-0'],
+      );
+      assert.deepEqual(await store.listNewest({ topic: 'none', limit: 10 }), []);
+      assert.deepEqual(await store.listNewest({ before: all[0].seq, limit: 10 }), []);
+    });
+
     test('stored events come back exactly as sent, with received_at from the batch', async (t) => {
       const { store } = await fresh(t);
       const odd = ['NULL', 'a,b', 'x"y', 'back\\slash', '{brace}', ' spaced ', 'ünï 😀', "it's"];

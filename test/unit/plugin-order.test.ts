@@ -33,6 +33,6 @@ test('a route registered before access control is refused', async (t) => {
   await app.register(securityHeaders);
   await app.register(draining);
   await assert.rejects(async () => {
-    await app.register(eventsRoutes, { store: { list: async () => [] } });
+    await app.register(eventsRoutes, { store: { list: async () => [], listNewest: async () => [] } });
   }, missing('aggregator-access'));
 });

@@ -26,11 +26,13 @@ import type {
   EventStore,
   InsertResult,
   ListQuery,
+  NewestQuery,
   StoreStats,
   TopicCounters,
 } from '../event-store.js';
 import { noRetention, StoreUnavailableError, totalOf } from '../event-store.js';
 import { translatePgError } from './postgres-faults.js';
+import { listNewest } from './postgres-newest.js';
 import { migrate } from './postgres-schema.js';
 import { commitSql, lastSeqSql, listSql, listTopicSql, statsSql } from './postgres-statements.js';
 import { type CommitListener, CommitWatcher } from './postgres-watch.js';
@@ -209,6 +211,10 @@ export class PostgresStore implements EventStore {
         ? await this.#query<EventRow>(listSql, [query.after, query.limit])
         : await this.#query<EventRow>(listTopicSql, [query.topic, query.after, query.limit]);
     return rows.map((r) => ({ ...r, seq: Number(r.seq), received_at: Number(r.received_at) }));
+  }
+
+  listNewest(query: NewestQuery): Promise<StoredEvent[]> {
+    return listNewest((text, values) => this.#query(text, values), query);
   }
 
   async ping(): Promise<void> {

@@ -9,6 +9,7 @@ import type { Statement } from 'better-sqlite3';
 import type { StoredEvent } from '../../domain/event.js';
 import {
   type ListQuery,
+  type NewestQuery,
   noRetention,
   type RetentionStats,
   type StoreStats,
@@ -26,6 +27,8 @@ export class SqliteReader {
   readonly #retention: Statement<[], RetentionStats>;
   readonly #listAll: Statement<[number, number], StoredEvent>;
   readonly #listTopic: Statement<[string, number, number], StoredEvent>;
+  readonly #newestAll: Statement<[number, number], StoredEvent>;
+  readonly #newestTopic: Statement<[string, number, number], StoredEvent>;
   readonly #ping: Statement<[], number>;
   readonly #snapshot: () => StoreStats;
 
@@ -44,6 +47,12 @@ export class SqliteReader {
     this.#listAll = db.prepare(`SELECT ${eventColumns} FROM events WHERE seq > ? ORDER BY seq LIMIT ?`);
     this.#listTopic = db.prepare(
       `SELECT ${eventColumns} FROM events WHERE topic = ? AND seq > ? ORDER BY seq LIMIT ?`,
+    );
+    this.#newestAll = db.prepare(
+      `SELECT ${eventColumns} FROM events WHERE seq < ? ORDER BY seq DESC LIMIT ?`,
+    );
+    this.#newestTopic = db.prepare(
+      `SELECT ${eventColumns} FROM events WHERE topic = ? AND seq < ? ORDER BY seq DESC LIMIT ?`,
     );
     this.#ping = db.prepare<[], number>('SELECT 1').pluck();
     // Separate statements would each see their own snapshot; one read
@@ -71,6 +80,13 @@ export class SqliteReader {
     return query.topic === undefined
       ? this.#listAll.all(query.after, query.limit)
       : this.#listTopic.all(query.topic, query.after, query.limit);
+  }
+
+  listNewest(query: NewestQuery): StoredEvent[] {
+    const before = query.before ?? Number.MAX_SAFE_INTEGER;
+    return query.topic === undefined
+      ? this.#newestAll.all(before, query.limit)
+      : this.#newestTopic.all(query.topic, before, query.limit);
   }
 
   ping(): void {

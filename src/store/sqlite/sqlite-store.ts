@@ -30,6 +30,7 @@ import type {
   EventStore,
   InsertResult,
   ListQuery,
+  NewestQuery,
   PruneRequest,
   PruneResult,
   StoreStats,
@@ -293,6 +294,10 @@ export class SqliteStore implements EventStore {
 
   async list(query: ListQuery): Promise<StoredEvent[]> {
     return this.#reader.list(query);
+  }
+
+  async listNewest(query: NewestQuery): Promise<StoredEvent[]> {
+    return this.#reader.listNewest(query);
   }
 
   async ping(): Promise<void> {

@@ -13,6 +13,7 @@ import {
   type EventStore,
   type InsertResult,
   type ListQuery,
+  type NewestQuery,
   type PruneRequest,
   type PruneResult,
   type StoreStats,
@@ -106,6 +107,10 @@ export class ThreadedSqliteStore implements EventStore {
 
   async list(query: ListQuery): Promise<StoredEvent[]> {
     return this.#reader.list(query);
+  }
+
+  async listNewest(query: NewestQuery): Promise<StoredEvent[]> {
+    return this.#reader.listNewest(query);
   }
 
   async ping(): Promise<void> {
