@@ -1,23 +1,29 @@
 /*
- * The dashboard: plain JavaScript modules, no build step. It polls /stats for
- * the counters, rates and topics, and follows /subscribe for the newest events.
+ * The dashboard: plain JavaScript modules, no build step. Every second it
+ * polls /stats/summary (the totals: a small answer however many topics there
+ * are) and /stats/history (the chart's new seconds); the per-topic table comes
+ * from the full /stats only when the number of topics changes, or every 15 s.
+ * The newest events are read newest-first (/events?order=desc), so a topic's
+ * latest events show however old they are, then followed on /subscribe.
  *
  * Rules it keeps:
  * - Every request goes through api() (api.js), the one place an access key is added.
+ * - A refused key (401/403) stops every poll and stream and asks for a key
+ *   (key-prompt.js) instead of retrying for ever.
  * - Data from events is only ever put into the page as text (textContent),
  *   never as HTML, so a payload like `<img src=x onerror=…>` stays text.
  * - No inline script or style and no eval: the page runs under a strict CSP.
  */
-import { api } from './api.js';
+import { api, onKeyRefused, refusedKey } from './api.js';
 import { followEvents } from './event-stream.js';
+import { askForKey } from './key-prompt.js';
 import { RateChart } from './rate-chart.js';
 
-const statsEveryMs = 1000;
+const pollEveryMs = 1000;
+const topicsEveryMs = 15_000;
 const recentMax = 50;
-/** Events replayed when following all topics, so the list is not empty at first. */
+/** Newest events shown when following all topics, so the list is not empty at first. */
 const backlogAll = 20;
-/** With a topic filter, how far back (in seqs) to look for that topic's newest events. */
-const backlogTopic = 5000;
 
 const $ = (id) => document.getElementById(id);
 const number = new Intl.NumberFormat('en-US');
@@ -31,46 +37,90 @@ function el(tag, className, text) {
 }
 
 const health = { stats: false, stream: false };
+let keyNeeded = false;
 function showStatus() {
-  const state = health.stats && health.stream ? 'live' : health.stats ? 'partial' : 'offline';
+  const state = keyNeeded
+    ? 'key'
+    : health.stats && health.stream
+      ? 'live'
+      : health.stats
+        ? 'partial'
+        : 'offline';
   const status = $('status');
   status.dataset.state = state;
   status.textContent = {
+    key: 'a read key is needed',
     live: 'live',
     partial: 'counters live, event stream reconnecting…',
     offline: 'reconnecting…',
   }[state];
 }
 
-// ---- counters, topics and rates from /stats ---------------------------------
+onKeyRefused((refusal) => {
+  if (keyNeeded) return;
+  keyNeeded = true;
+  following?.abort();
+  following = null;
+  showStatus();
+  askForKey(refusal, start);
+});
 
-const chart = new RateChart($('chart'), 600);
+// ---- counters, topics and rates ---------------------------------------------
 
-async function pollStats() {
+const chart = new RateChart($('chart'), 3600);
+/** Each start() begins a new poll loop; a loop from before stops at its next turn. */
+let generation = 0;
+let topicsShown = -1;
+let topicsAt = 0;
+
+function start() {
+  keyNeeded = false;
+  generation += 1;
+  topicsShown = -1;
+  void poll(generation);
+  void startFollowing(following?.topic ?? $('topic-filter').value.trim());
+  showStatus();
+}
+
+async function poll(loop) {
   try {
-    const res = await api('/stats');
-    if (!res.ok) throw new Error(`/stats answered ${res.status}`);
-    const stats = await res.json();
-    renderCounters(stats);
-    renderTopics(stats);
-    chart.record(stats);
+    const res = await api('/stats/summary');
+    if (refusedKey(res)) return;
+    if (!res.ok) throw new Error(`/stats/summary answered ${res.status}`);
+    const summary = await res.json();
+    renderCounters(summary);
+    if (summary.topic_count !== topicsShown || Date.now() - topicsAt >= topicsEveryMs) await pollTopics();
+    await pollRates();
     health.stats = true;
-    latestSeq = Math.max(latestSeq, stats.last_seq);
-    if (following === null) startFollowing('');
   } catch {
     health.stats = false;
   }
+  if (keyNeeded || loop !== generation) return;
   showStatus();
-  setTimeout(pollStats, statsEveryMs);
+  setTimeout(() => poll(loop), pollEveryMs);
 }
 
-function renderCounters(stats) {
+async function pollTopics() {
+  const res = await api('/stats');
+  if (!res.ok) throw new Error(`/stats answered ${res.status}`);
+  renderTopics(await res.json());
+  topicsAt = Date.now();
+}
+
+async function pollRates() {
+  const query = chart.last === undefined ? '' : `?after=${chart.last}`;
+  const res = await api(`/stats/history${query}`);
+  if (!res.ok) throw new Error(`/stats/history answered ${res.status}`);
+  chart.append(await res.json());
+}
+
+function renderCounters(summary) {
   for (const dd of document.querySelectorAll('[data-counter]')) {
-    const value = stats[dd.dataset.counter];
+    const value = summary[dd.dataset.counter];
     dd.textContent = typeof value === 'number' ? number.format(value) : '–';
   }
-  $('c-topics').textContent = number.format(stats.topics.length);
-  $('c-uptime').textContent = duration(stats.uptime_seconds);
+  $('c-topics').textContent = number.format(summary.topic_count);
+  $('c-uptime').textContent = duration(summary.uptime_seconds);
 }
 
 function duration(seconds) {
@@ -92,6 +142,7 @@ function renderTopics(stats) {
     }
     return tr;
   });
+  topicsShown = rows.length;
   $('topics').tBodies[0].replaceChildren(...rows);
   $('topics-empty').hidden = rows.length > 0;
   $('topic-names').replaceChildren(
@@ -103,24 +154,46 @@ function renderTopics(stats) {
   );
 }
 
-// ---- newest events from /subscribe ------------------------------------------
+// ---- newest events: /events?order=desc, then /subscribe ---------------------
 
+/** The current follow: an AbortController carrying its topic. */
 let following = null;
-/** Highest seq known from /stats or the stream: where a new follow starts its backlog. */
-let latestSeq = 0;
 let pending = [];
 
-function startFollowing(topic) {
+async function startFollowing(topic) {
   following?.abort();
-  following = new AbortController();
+  const controller = Object.assign(new AbortController(), { topic });
+  following = controller;
   pending = [];
   $('recent').replaceChildren();
   $('recent-empty').hidden = false;
+  // The topic's newest events, however far back they lie; the stream continues after them.
+  let after;
+  while (after === undefined) {
+    try {
+      const query = new URLSearchParams({ order: 'desc', limit: String(topic ? recentMax : backlogAll) });
+      if (topic) query.set('topic', topic);
+      const res = await api(`/events?${query}`, { signal: controller.signal });
+      if (refusedKey(res)) return;
+      if (!res.ok) throw new Error(`/events answered ${res.status}`);
+      const newest = await res.json();
+      after = newest.length > 0 ? newest[0].seq : 0;
+      for (const event of newest.reverse()) queue(event);
+    } catch {
+      if (controller.signal.aborted) return;
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+    }
+    if (controller.signal.aborted) return;
+  }
   void followEvents({
     topic,
-    after: Math.max(0, latestSeq - (topic ? backlogTopic : backlogAll)),
-    signal: following.signal,
-    onEvent: receive,
+    after,
+    signal: controller.signal,
+    onEvent(data) {
+      try {
+        queue(JSON.parse(data));
+      } catch {}
+    },
     onState(connected) {
       health.stream = connected;
       showStatus();
@@ -128,12 +201,8 @@ function startFollowing(topic) {
   });
 }
 
-function receive(data) {
-  try {
-    pending.push(JSON.parse(data));
-  } catch {
-    return;
-  }
+function queue(event) {
+  pending.push(event);
   if (pending.length > recentMax) pending = pending.slice(-recentMax);
   if (pending.length === 1) requestAnimationFrame(flush);
 }
@@ -148,7 +217,6 @@ function flush() {
 }
 
 function renderEvent(event) {
-  latestSeq = Math.max(latestSeq, event.seq);
   const li = el('li', 'event');
   li.dataset.seq = String(event.seq);
   const meta = el('div', 'meta');
@@ -166,8 +234,7 @@ function renderEvent(event) {
 
 $('filter').addEventListener('submit', (e) => {
   e.preventDefault();
-  startFollowing($('topic-filter').value.trim());
+  void startFollowing($('topic-filter').value.trim());
 });
 
-showStatus();
-void pollStats();
+start();

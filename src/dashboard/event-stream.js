@@ -21,6 +21,8 @@ export async function followEvents({ topic, after, signal, onEvent, onState }) {
       if (topic) query.set('topic', topic);
       const headers = lastId === null ? {} : { 'last-event-id': lastId };
       const res = await api(`/subscribe?${query}`, { headers, signal });
+      // A refused key: the key prompt takes over (api.js told it); retrying cannot help.
+      if (res.status === 401 || res.status === 403) return;
       if (!res.ok || !res.body) throw new Error(`/subscribe answered ${res.status}`);
       onState(true);
       const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();

@@ -3,8 +3,11 @@
  * driven by playwright-core) opens GET /, the test publishes events, and the
  * counters, topics and newest events update without a reload; a payload
  * carrying markup renders as text; it fits a phone-width screen; it runs
- * under its strict CSP without violations. Screenshots go to test-output/
- * (and to docs/dashboard.png with UPDATE_DOCS_SCREENSHOT=1).
+ * under its strict CSP without violations. With a read key set it asks for
+ * the key instead of retrying for ever; the topic filter finds a topic buried
+ * under thousands of newer events; the chart opens with the server's history.
+ * Screenshots go to test-output/ (and to docs/dashboard.png with
+ * UPDATE_DOCS_SCREENSHOT=1).
  */
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync } from 'node:fs';
@@ -41,6 +44,7 @@ test('the dashboard updates live, renders payloads as text, and fits a phone', {
 
   await page.locator('#status[data-state="live"]').waitFor({ timeout: 10_000 });
   await exactly(page, '#c-unique', '40').waitFor();
+  await page.locator('#recent li').nth(19).waitFor();
   assert.equal(await page.locator('#recent li').count(), 20, 'the last 20 stored events as backlog');
 
   // Publish while the page is open, a burst every half second, so the chart has rates to draw.
@@ -110,5 +114,93 @@ test('the dashboard updates live, renders payloads as text, and fits a phone', {
   assert.ok(overflow <= 0, `page is ${overflow}px wider than a phone screen`);
   await page.screenshot({ path: new URL('dashboard-phone.png', outputDir).pathname, fullPage: true });
 
+  assert.deepEqual(problems, [], 'no dialog, script error, CSP violation or failed request');
+});
+
+/** What a browser logs for a fetch the server refused: expected while the key is missing or wrong. */
+const refusedFetch = /status of 40[13]/;
+
+test('with a read key set, the dashboard asks for the key instead of retrying, then shows the data', {
+  skip,
+}, async (t) => {
+  const h = await startApp(tempDir(t), ['--read-key', 'dash-read-key']);
+  t.after(() => h.close());
+  const url = await h.app.listen({ host: '127.0.0.1', port: 0 });
+  await publish(h.app, [event(1), event(2), event(3)]);
+
+  const context = await launch(t);
+  const page = await context.newPage();
+  const problems = watch(page, [refusedFetch]);
+  await page.goto(`${url}/`);
+
+  await page.locator('#key-form').waitFor({ state: 'visible', timeout: 10_000 });
+  assert.equal(await page.locator('#status').getAttribute('data-state'), 'key');
+  assert.equal(await text(page, '#status'), 'a read key is needed');
+  assert.match(String(await text(page, '#key-message')), /needs a read key/);
+  assert.equal(await text(page, '#c-unique'), '–', 'no data without the key');
+
+  await page.locator('#key-input').fill('not-the-key');
+  await page.locator('#key-form button').click();
+  await page.locator('#key-message', { hasText: 'not accepted' }).waitFor({ timeout: 10_000 });
+  assert.equal(await page.locator('#status').getAttribute('data-state'), 'key');
+
+  await page.locator('#key-input').fill('dash-read-key');
+  await page.locator('#key-form button').click();
+  await page.locator('#status[data-state="live"]').waitFor({ timeout: 10_000 });
+  await exactly(page, '#c-unique', '3').waitFor();
+  assert.equal(await page.locator('#key-form').isHidden(), true);
+  await page.locator('#recent li').nth(2).waitFor();
+
+  // Remembered: a reload goes straight to the data.
+  await page.reload();
+  await page.locator('#status[data-state="live"]').waitFor({ timeout: 10_000 });
+  assert.equal(await page.locator('#key-form').isHidden(), true);
+  assert.deepEqual(problems, [], 'no dialog, script error, CSP violation or failed request');
+});
+
+test('the topic filter shows a topic older than the last 6,000 events; the chart opens with history', {
+  skip,
+}, async (t) => {
+  // The server's clock is the test's: the seconds published in are complete before the page opens.
+  let now = Date.now();
+  const h = await startApp(tempDir(t), [], () => now);
+  t.after(() => h.close());
+  const url = await h.app.listen({ host: '127.0.0.1', port: 0 });
+  await publish(
+    h.app,
+    Array.from({ length: 12 }, (_, i) => event(i, { topic: 'old.topic' })),
+  );
+  for (let batch = 0; batch < 6; batch++) {
+    await publish(
+      h.app,
+      Array.from({ length: 1000 }, (_, i) => event(batch * 1000 + i, { topic: 'busy' })),
+    );
+  }
+  await publish(h.app, [event(0, { topic: 'busy' })]);
+  now += 2000;
+
+  const context = await launch(t);
+  const page = await context.newPage();
+  const problems = watch(page);
+  await page.goto(`${url}/`);
+  await page.locator('#status[data-state="live"]').waitFor({ timeout: 10_000 });
+
+  // The chart opens with what the server kept: every delivery so far, duplicates included.
+  await page.locator('#chart[data-received="6013"]').waitFor({ timeout: 10_000 });
+
+  await page.locator('#topic-filter').fill('old.topic');
+  await page.locator('#filter button').click();
+  await exactly(page.locator('#recent li').first(), '.event-id', 'evt-11').waitFor({ timeout: 10_000 });
+  await page.locator('#recent li').nth(11).waitFor();
+  const shown = await page.locator('#recent li .event-id').allTextContents();
+  assert.deepEqual(
+    shown,
+    Array.from({ length: 12 }, (_, i) => `evt-${11 - i}`),
+  );
+  assert.ok((await page.locator('#recent li .topic').allTextContents()).every((x) => x === 'old.topic'));
+
+  // And it keeps following that topic live.
+  await publish(h.app, [event(99, { topic: 'old.topic' }), event(7777, { topic: 'busy' })]);
+  await exactly(page.locator('#recent li').first(), '.event-id', 'evt-99').waitFor({ timeout: 10_000 });
   assert.deepEqual(problems, [], 'no dialog, script error, CSP violation or failed request');
 });

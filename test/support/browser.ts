@@ -65,8 +65,10 @@ export function watch(page: Page, expected: readonly RegExp[] = []): string[] {
     }
   });
   page.on('requestfailed', (req) => {
-    // Leaving the page aborts the open event stream; that is not a failure.
-    if (!req.url().includes('/subscribe')) problems.push(`request failed: ${req.url()}`);
+    // Leaving the page aborts the open event stream, and the page aborts its own reads when it
+    // changes course (a new topic filter, a refused key); neither is a failure.
+    if (req.url().includes('/subscribe') || req.failure()?.errorText === 'net::ERR_ABORTED') return;
+    problems.push(`request failed: ${req.url()} (${req.failure()?.errorText})`);
   });
   return problems;
 }

@@ -20,7 +20,7 @@ const own = (name: string) => new URL(`../../dashboard/${name}`, import.meta.url
 
 const assets = [
   { url: '/', file: own('index.html'), type: 'text/html; charset=utf-8' },
-  ...['app.js', 'api.js', 'event-stream.js', 'rate-chart.js'].map((name) => ({
+  ...['app.js', 'api.js', 'event-stream.js', 'key-prompt.js', 'rate-chart.js'].map((name) => ({
     url: `/dashboard/${name}`,
     file: own(name),
     type: 'text/javascript; charset=utf-8',
