@@ -53,8 +53,12 @@ test('after a known load the counters equal the load and /stats, and histograms 
   assert.equal((await publish(h.app, '{"topic": ')).status, 400);
 
   const expected = { received: 150, unique_processed: 125, duplicate_dropped: 25, conflicts: 5, rejected: 4 };
-  // The rejected count rides the writer's next commit; wait for it to land.
-  for (let i = 0; i < 100 && (await stats(h.app)).rejected !== 4; i++)
+  // The rejected count rides the writer's next commit; wait for it to land in the store and in
+  // this process's counter (generous: a loaded CI machine can take seconds).
+  const landed = async () =>
+    (await stats(h.app)).rejected === 4 &&
+    (await scrape(h.app)).value('aggregator_events_rejected_total') === 4;
+  for (const deadline = Date.now() + 15_000; Date.now() < deadline && !(await landed()); )
     await new Promise((r) => setTimeout(r, 20));
 
   const m = await scrape(h.app);
