@@ -5,7 +5,15 @@
  * events; then measures GET /events page latency (topic filter + `after`) at
  * that size. With --record it appends the table to bench/RESULTS.md.
  *
+ * With `--measure N`, the standard batched load (N deliveries, batches of
+ * `--measure-batch`, fresh events) is also measured on the young store
+ * before the fill and again on the full store after it, and the server's
+ * peak RSS covers the fill and both measurements (issue #13's figures use
+ * `--batch 1000 --measure 200000`).
+ *
  *   npm run bench:growth                      10,000,000 unique events
+ *   npm run bench:growth -- --batch 1000 --measure 200000    (issue #13)
+ *   npm run bench:growth -- --script /tmp/before/dist/src/cli/main.js   (another build)
  *   npm run bench:growth -- --unique 200000 --slice 50000   (the CI smoke size)
  */
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -28,6 +36,9 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '16' },
     pages: { type: 'string', default: '300' },
     'serve-arg': { type: 'string', multiple: true, default: [] },
+    measure: { type: 'string', default: '0' },
+    'measure-batch': { type: 'string', default: '100' },
+    script: { type: 'string' },
     record: { type: 'boolean', default: false },
   },
 });
@@ -46,10 +57,40 @@ const plan = new LoadPlan({
 
 const stats = async (url: string) => (await (await request(`${url}/stats`)).body.json()) as StatsBody;
 
+/** The standard batched load on fresh events: deliveries per second (0 when not asked for). */
+async function measure(url: string, label: string): Promise<number> {
+  const n = Number(values.measure);
+  if (n === 0) return 0;
+  const load = new LoadPlan({
+    events: n,
+    dupRate,
+    batch: Number(values['measure-batch']),
+    topics: 5,
+    runId: `m${label}${Date.now().toString(36)}`,
+  });
+  const bodies = Array.from({ length: load.batches }, (_, k) => load.body(k));
+  const r = await send({
+    url,
+    concurrency: Number(values.concurrency),
+    batches: load.batches,
+    body: (k) => bodies[k],
+    client: 'lean',
+  });
+  return Math.round(n / r.seconds);
+}
+
 const dir = mkdtempSync(join(tmpdir(), 'agg-growth-'));
-const server = await startServer(['--data-dir', dir, ...values['serve-arg']]);
+const server = await startServer(['--data-dir', dir, ...values['serve-arg']], {}, 20_000, {
+  script: values.script,
+});
 const rows: string[] = [];
 try {
+  const young = await measure(server.url, 'young');
+  const measured = young === 0 ? 0 : (await stats(server.url)).unique_processed;
+  if (young > 0)
+    console.log(
+      `young store: ${young.toLocaleString('en-US')} events/s in batches of ${values['measure-batch']}`,
+    );
   let mark = { at: performance.now(), unique: 0, received: 0 };
   let nextSlice = sliceSize;
   let polling = true;
@@ -75,9 +116,11 @@ try {
   });
   polling = false;
   await poll;
+  const filled = await stats(server.url);
+  if (filled.unique_processed !== plan.unique + measured)
+    throw new Error(`stored ${filled.unique_processed}, expected ${plan.unique + measured}`);
+  const old = await measure(server.url, 'old');
   const final = await stats(server.url);
-  if (final.unique_processed !== plan.unique)
-    throw new Error(`stored ${final.unique_processed}, expected ${plan.unique}`);
 
   // Page reads at full size: a random topic and a random position, 100 events a page.
   const latencies: number[] = [];
@@ -94,12 +137,17 @@ try {
   const cpu = final.cpu.user_seconds + final.cpu.system_seconds;
   const summary = [
     `ingest: ${plan.options.events.toLocaleString('en-US')} deliveries in ${report.seconds.toFixed(0)} s = ${Math.round(plan.options.events / report.seconds).toLocaleString('en-US')} events/s overall; request p50 ${quantile(report.latenciesMs, 0.5).toFixed(1)} ms, p99 ${quantile(report.latenciesMs, 0.99).toFixed(1)} ms`,
-    `server: peak RSS ${Math.round(final.memory.peak_rss_bytes / 2 ** 20)} MB, CPU ${cpu.toFixed(0)} s (${((cpu * 1e6) / plan.options.events).toFixed(1)} µs/event), database ${size} MB`,
+    ...(old > 0
+      ? [
+          `batches of ${values['measure-batch']}: young store ${young.toLocaleString('en-US')} events/s, after ${filled.unique_processed.toLocaleString('en-US')} stored ${old.toLocaleString('en-US')} events/s (${(old / young).toFixed(2)}×)`,
+        ]
+      : []),
+    `server: peak RSS ${Math.round(final.memory.peak_rss_bytes / 2 ** 20)} MB (fill and measurements), CPU ${cpu.toFixed(0)} s (${((cpu * 1e6) / plan.options.events).toFixed(1)} µs/event), database ${size} MB`,
     `GET /events?topic=&after=&limit=100 at ${final.unique_processed.toLocaleString('en-US')} events: p50 ${quantile(latencies, 0.5).toFixed(2)} ms, p99 ${quantile(latencies, 0.99).toFixed(2)} ms`,
   ];
   console.log(summary.join('\n'));
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
-  const table = `\n### ${new Date().toISOString().slice(0, 10)} growth to ${unique.toLocaleString('en-US')} unique events (${values['serve-arg'].join(' ') || 'defaults: SQLite, synchronous=FULL'}): ${machine}\n\n| stored events | deliveries/s in slice | stored/s in slice | server RSS MB |\n|---:|---:|---:|---:|\n${rows.join('\n')}\n\n${summary.map((s) => `- ${s}`).join('\n')}\n`;
+  const table = `\n### ${new Date().toISOString().slice(0, 10)} growth to ${unique.toLocaleString('en-US')} unique events in batches of ${values.batch} (${values['serve-arg'].join(' ') || 'defaults: SQLite, synchronous=FULL'}${values.script ? `; build ${values.script}` : ''}): ${machine}\n\n| stored events | deliveries/s in slice | stored/s in slice | server RSS MB |\n|---:|---:|---:|---:|\n${rows.join('\n')}\n\n${summary.map((s) => `- ${s}`).join('\n')}\n`;
   if (values.record) appendResults(table);
 } finally {
   await server.stop('SIGTERM');
