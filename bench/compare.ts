@@ -7,15 +7,15 @@
  *     a Set with no disk (baselines/memory-server.ts),
  *   - naive: the naive prototype, Fastify + better-sqlite3 group commit, FULL
  *     (baselines/naive-sqlite-server.ts),
- *   - against: ours from another build (`--against path/to/dist/src/cli/main.js`),
- *     for before/after figures in one run,
+ *   - against1, against2, …: ours from other builds (`--against path/to/dist/src/cli/main.js`,
+ *     repeatable), for before/after figures in one run,
  *   - jetstream: NATS JetStream with Nats-Msg-Id dedup on a file stream (bench/jetstream-load.ts),
  *   - storage: the raw storage ceiling, our SQLite store with no HTTP (bench/storage-ceiling.ts).
  *
  *   npm run bench:compare                       batched: 100,000 events in batches of 100, 16 connections
  *   npm run bench:compare -- --scenario single  20,000 single-event requests, 64 connections
  *   npm run bench:compare -- --record           ... and append to bench/RESULTS.md
- *   npm run bench:compare -- --against /tmp/before/dist/src/cli/main.js --systems ours,against
+ *   npm run bench:compare -- --against /tmp/before/dist/src/cli/main.js --systems ours,against1
  *   npm run bench:compare -- --events 3000 --rounds 1   (the CI smoke)
  */
 import { execFile } from 'node:child_process';
@@ -39,7 +39,7 @@ const { values } = parseArgs({
     concurrency: { type: 'string' },
     rounds: { type: 'string', default: '3' },
     systems: { type: 'string' },
-    against: { type: 'string' },
+    against: { type: 'string', multiple: true, default: [] },
     record: { type: 'boolean', default: false },
   },
 });
@@ -59,7 +59,10 @@ if (preset === undefined) throw new Error(`--scenario must be one of ${Object.ke
 const events = values.events ?? preset.events;
 const batch = values.batch ?? preset.batch;
 const concurrency = values.concurrency ?? preset.concurrency;
-const chosen = (values.systems ?? (values.against ? `${preset.systems},against` : preset.systems)).split(',');
+const againstIds = values.against.map((_, i) => `against${i + 1}`);
+const chosen = (values.systems ?? preset.systems).split(',');
+// `--against` builds run right after ours unless --systems places them.
+if (values.systems === undefined) chosen.splice(1, 0, ...againstIds);
 
 interface Row {
   events_per_second: number;
@@ -126,10 +129,6 @@ const catalogue: Record<string, [string, (runId: string) => Promise<Row>]> = {
     'naive prototype (Fastify + better-sqlite3 group commit, FULL)',
     overHttp(baseline('naive-sqlite-server'), []),
   ],
-  against: [
-    `pubsub-aggregator from ${values.against}`,
-    overHttp(values.against ?? mainScript, ['--sync', 'full']),
-  ],
   jetstream: [
     'NATS JetStream (file, Msg-Id dedup, async publish)',
     async (runId) => {
@@ -172,6 +171,9 @@ const catalogue: Record<string, [string, (runId: string) => Promise<Row>]> = {
     },
   ],
 };
+values.against.forEach((script, i) => {
+  catalogue[againstIds[i]] = [`pubsub-aggregator from ${script}`, overHttp(script, ['--sync', 'full'])];
+});
 for (const id of chosen) {
   if (catalogue[id] === undefined)
     throw new Error(`unknown system ${id}; one of ${Object.keys(catalogue).join(', ')}`);
