@@ -14,7 +14,7 @@
  *   surviving restarts. On PostgreSQL every replica reports the same cluster
  *   totals, so they are gauges to aggregate with max(), never sum().
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, onResponseHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Writer } from '../../ingest/writer.js';
@@ -122,17 +122,33 @@ async function metricsPlugin(app: FastifyInstance, { store, writer, hub }: Metri
     if (info.events > 0) batchEvents.observe(info.events);
   });
 
-  // A callback hook, not an async one: this runs on every request, including the publish hot path.
-  app.addHook('onResponse', (request, reply, done) => {
-    // The route template (never the raw URL) keeps label cardinality bounded.
-    const route = request.routeOptions.url ?? 'unmatched';
-    if (!untimed.has(route)) {
-      requestSeconds.observe(
-        { method: request.method, route, status_code: String(reply.statusCode) },
-        reply.elapsedTime / 1000,
-      );
-    }
-    done();
+  // Each timed route gets its own onResponse hook (a callback, not async: it runs on the
+  // publish hot path) that knows its route template and keeps one labelled child per method
+  // and status, so a request neither builds nor hashes a label set. Requests that match no
+  // route are not timed: their latency says nothing about a route.
+  app.addHook('onRoute', (route) => {
+    if (untimed.has(route.url)) return;
+    const children = new Map<string, Map<number, { observe(seconds: number): void }>>();
+    const timer: onResponseHookHandler = (request, reply, done) => {
+      let byStatus = children.get(request.method);
+      if (byStatus === undefined) {
+        byStatus = new Map();
+        children.set(request.method, byStatus);
+      }
+      const status = reply.statusCode;
+      let child = byStatus.get(status);
+      if (child === undefined) {
+        child = requestSeconds.labels({
+          method: request.method,
+          route: route.url,
+          status_code: String(status),
+        });
+        byStatus.set(status, child);
+      }
+      child.observe(reply.elapsedTime / 1000);
+      done();
+    };
+    route.onResponse = [...[route.onResponse ?? []].flat(), timer];
   });
 
   app.get(

@@ -17,10 +17,11 @@ async function draining(app: FastifyInstance): Promise<void> {
   app.addHook('preClose', async () => {
     closing = true;
   });
-  app.addHook('onRequest', async (_request, reply) => {
-    if (!closing) return;
+  // A callback hook: on every request, and an async one would cost a promise each.
+  app.addHook('onRequest', (_request, reply, done) => {
+    if (!closing) return done();
     reply.header('connection', 'close');
-    throw new HttpError('AGG_ERR_SHUTTING_DOWN', 'the aggregator is shutting down', undefined, retryAfter);
+    done(new HttpError('AGG_ERR_SHUTTING_DOWN', 'the aggregator is shutting down', undefined, retryAfter));
   });
 }
 
