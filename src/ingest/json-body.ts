@@ -52,13 +52,22 @@ export function parseNdjson(text: string, limits: BodyLimits): Checked<unknown[]
   return pass(values);
 }
 
+/**
+ * Whether secure-json-parse must look at this text: a poisoning key is spelt
+ * `__proto__` or `constructor`, or hidden behind a \u escape. Text with none
+ * of the three cannot carry one, so plain JSON.parse reads it without the
+ * parser's regular-expression scans (most bodies).
+ */
+const mayPoison = (text: string) =>
+  text.includes('__proto__') || text.includes('constructor') || text.includes('\\u');
+
 const malformed = (message: string) => fail('MALFORMED_JSON', `malformed JSON: ${message}`);
 
 function parseValue(text: string, limits: BodyLimits, where: string): Checked<unknown> {
   const maxDepth = bodyDepth(limits);
   if (nestsDeeperThan(text, maxDepth)) return malformed(`${where}nested deeper than ${maxDepth} levels`);
   try {
-    return pass(sjson.parse(text, undefined, safe));
+    return pass(mayPoison(text) ? sjson.parse(text, undefined, safe) : JSON.parse(text));
   } catch (err) {
     // The parser's only way to say "not JSON": SyntaxError (or RangeError from a recursive parser).
     return malformed(`${where}${withoutBodyBytes((err as Error).message)}`);

@@ -1,0 +1,68 @@
+/**
+ * The hand-written fast path for the common event shape (src/ingest/plain-event.ts)
+ * may only say "valid" where the compiled JSON Schema says so too; and it must
+ * actually say so for the events producers send, or it saves nothing.
+ */
+import assert from 'node:assert/strict';
+import test from 'node:test';
+import fc from 'fast-check';
+import { plainlyValid } from '../../src/ingest/plain-event.js';
+import { schemaAccepts } from '../../src/ingest/validate.js';
+import { LoadPlan } from '../../src/loadgen/load-plan.js';
+import { text } from '../support/fuzz-events.js';
+
+const digits = (n: number) => fc.integer({ min: 0, max: 10 ** n - 1 }).map((v) => String(v).padStart(n, '0'));
+/** Timestamps near the valid form: real and impossible dates, odd zones, lower-case separators, junk. */
+const timestamp = fc.oneof(
+  fc
+    .tuple(
+      digits(4),
+      digits(2),
+      digits(2),
+      fc.constantFrom('T', 't', ' ', 'T'),
+      digits(2),
+      digits(2),
+      digits(2),
+      fc.constantFrom('', '.5', '.123456789', '.'),
+      fc.constantFrom('Z', 'z', '', '+01:00', '-23:59', '+24:00', '+05:60', '+0100', '+01'),
+    )
+    .map(([y, mo, d, t, h, mi, s, f, z]) => `${y}-${mo}-${d}${t}${h}:${mi}:${s}${f}${z}`),
+  fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+  fc.constantFrom('2024-02-29T23:59:60Z', '2023-02-29T00:00:00Z', '2026-12-31T23:59:59.999+14:00'),
+  text(30),
+);
+const str = fc.oneof(
+  text(8),
+  fc.string({ minLength: 250, maxLength: 260 }),
+  fc.constantFrom('', 'a', 'x\u0085', '😀'),
+);
+const payload = fc.oneof(
+  fc.constant({ n: 1 }),
+  fc.constant([]),
+  fc.constant(null),
+  fc.constant('text'),
+  fc.dictionary(fc.string(), fc.integer()),
+);
+const event = fc.record(
+  { topic: str, event_id: str, timestamp, source: str, payload, extra: fc.integer() },
+  { requiredKeys: [] },
+);
+
+test('the fast path never accepts an event the JSON Schema refuses', () => {
+  fc.assert(
+    fc.property(fc.oneof(event, fc.anything()), (e) => {
+      if (plainlyValid(e)) assert.ok(schemaAccepts(e), JSON.stringify(e));
+    }),
+    { numRuns: 20_000 },
+  );
+});
+
+test('the fast path accepts the events the load generator sends, as the schema does', () => {
+  const plan = new LoadPlan({ events: 1000, dupRate: 0.25, batch: 1, topics: 5, runId: 'plain' });
+  for (let k = 0; k < plan.batches; k++) {
+    const e = JSON.parse(plan.body(k));
+    assert.ok(schemaAccepts(e) && plainlyValid(e), JSON.stringify(e));
+  }
+  const e = { topic: 't', event_id: 'i', timestamp: '2026-11-25T10:00:00+01:00', source: 's', payload: {} };
+  assert.ok(plainlyValid(e));
+});
