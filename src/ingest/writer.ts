@@ -51,9 +51,10 @@ interface WriterTuning {
   readonly splitAbove: number | undefined;
   /**
    * Transactions handed to the store before the first of them is answered.
-   * With 2, the store's thread (or connection) starts the next commit the
-   * moment one ends, instead of idling for the round trip through the event
-   * loop; the store still commits them one after the other.
+   * With 2 or more, the store's thread (or connection) starts the next commit
+   * the moment one ends, instead of idling for the round trip through the
+   * event loop; the store still commits them one after the other (the SQLite
+   * writer thread folds all that wait into one transaction).
    */
   readonly pipeline: number;
 }
@@ -64,8 +65,10 @@ interface WriterTuning {
  * bench/RESULTS.md: 50k → 59k events/s). Inline, a commit blocks the event
  * loop anyway: one group at a time, as large as it comes.
  */
-function tuningFor(store: Pick<EventStore, 'commitsOffLoop'>): WriterTuning {
-  return store.commitsOffLoop ? { splitAbove: 32, pipeline: 2 } : { splitAbove: undefined, pipeline: 1 };
+function tuningFor(store: Pick<EventStore, 'commitsOffLoop' | 'commitPipeline'>): WriterTuning {
+  return store.commitsOffLoop
+    ? { splitAbove: 32, pipeline: store.commitPipeline ?? 2 }
+    : { splitAbove: undefined, pipeline: 1 };
 }
 
 export interface CommitInfo {

@@ -118,6 +118,12 @@ export interface EventStore {
    */
   readonly commitsOffLoop: boolean;
   /**
+   * How many commits the writer may hand over before the first is answered
+   * (default 2). The SQLite writer thread folds every batch waiting for it
+   * into one transaction, so there more in flight costs no extra fsync.
+   */
+  readonly commitPipeline?: number;
+  /**
    * Stores every event whose (topic, event_id) is new, in input order, and
    * moves the lifetime counters — all in one transaction, durable when the
    * promise resolves. Rejects (and stores nothing) on a fault.

@@ -72,7 +72,7 @@ export class SqliteStore implements EventStore {
   readonly #body: Statement<[number], { timestamp: string; source: string; payload: string }>;
   readonly #count: Statement<[string, number, number, number, number]>;
   readonly #reject: Statement<[number]>;
-  readonly #transaction: (batch: Batch) => Outcome[];
+  readonly #transaction: (batches: readonly Batch[]) => InsertResult[];
   readonly #reader: SqliteReader;
   readonly #pruner: SqlitePruner;
   #lastSeq: number;
@@ -116,10 +116,13 @@ export class SqliteStore implements EventStore {
       db.prepare<[], number | null>('SELECT max(seq) FROM events').pluck().get() ?? 0,
       this.#pruner.prunedThrough,
     );
-    this.#transaction = db.transaction((batch: Batch) => {
-      if (batch.rejected > 0) this.#reject.run(batch.rejected);
-      return this.#apply(batch.events, batch.receivedAt);
-    }).immediate;
+    this.#transaction = db.transaction((batches: readonly Batch[]) =>
+      batches.map((batch) => {
+        if (batch.rejected > 0) this.#reject.run(batch.rejected);
+        const outcomes = this.#apply(batch.events, batch.receivedAt);
+        return { outcomes, lastSeq: this.#lastSeq };
+      }),
+    ).immediate;
   }
 
   /** Creates or checks the schema version and returns this database's key-hash seed. */
@@ -242,13 +245,17 @@ export class SqliteStore implements EventStore {
     return statement;
   }
 
-  /** The synchronous core of insertBatch (the worker thread calls this directly). */
   insertBatchSync(batch: Batch): InsertResult {
+    return this.insertBatchesSync([batch])[0];
+  }
+
+  /** Batches in ONE transaction (one fsync), each applied in order as if alone (the writer thread's group). */
+  insertBatchesSync(batches: readonly Batch[]): InsertResult[] {
     const before = this.#lastSeq;
     try {
-      const outcomes = this.#transaction(batch);
+      const results = this.#transaction(batches);
       this.#keys.committed();
-      return { outcomes, lastSeq: this.#lastSeq };
+      return results;
     } catch (err) {
       this.#lastSeq = before;
       this.#keys.rolledBack();

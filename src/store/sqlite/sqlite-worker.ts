@@ -6,9 +6,15 @@
  * and runs the retention steps it is sent.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { Batch } from '../event-store.js';
+import type { Batch, InsertResult } from '../event-store.js';
 import { SqliteStore, type SqliteStoreOptions } from './sqlite-store.js';
-import { encodeOutcomes, serializeError, type WorkerReply, type WorkerRequest } from './worker-protocol.js';
+import {
+  encodeOutcomes,
+  serializeError,
+  unflattenBatch,
+  type WorkerReply,
+  type WorkerRequest,
+} from './worker-protocol.js';
 
 const port = parentPort;
 if (port === null) throw new Error('sqlite-worker must run as a worker thread');
@@ -30,21 +36,61 @@ function maintainSoon(): void {
   });
 }
 
+interface Queued {
+  readonly id: number;
+  readonly batch: Batch;
+}
+let queued: Queued[] = [];
+
+/**
+ * Commits every batch that arrived since the last commit in one transaction:
+ * group commit across the batches the server sent while the previous fsync
+ * ran, so more batches in flight cost no more fsyncs. If that transaction
+ * fails, each batch is retried alone, so one batch's fault does not fail the others.
+ */
+function commitQueued(): void {
+  const group = queued;
+  queued = [];
+  if (group.length === 0) return;
+  let outcomes: Attempt[];
+  try {
+    outcomes = store.insertBatchesSync(group.map((q) => q.batch)).map((result) => ({ result }));
+  } catch (error) {
+    outcomes = group.length === 1 ? [{ error }] : group.map((q) => attempt(q.batch));
+  }
+  group.forEach(({ id }, i) => {
+    const o = outcomes[i];
+    const reply: WorkerReply =
+      'result' in o
+        ? { id, outcomes: encodeOutcomes(o.result.outcomes), lastSeq: o.result.lastSeq }
+        : { id, error: serializeError(o.error) };
+    port?.postMessage(reply);
+  });
+  maintainSoon();
+}
+
+type Attempt = { readonly result: InsertResult } | { readonly error: unknown };
+
+function attempt(batch: Batch): Attempt {
+  try {
+    return { result: store.insertBatchSync(batch) };
+  } catch (error) {
+    return { error };
+  }
+}
+
 port.on('message', (request: WorkerRequest) => {
-  let reply: WorkerReply;
   if (request.op === 'insert') {
-    try {
-      const result = store.insertBatchSync(request.batch as Batch);
-      reply = { id: request.id, outcomes: encodeOutcomes(result.outcomes), lastSeq: result.lastSeq };
-    } catch (err) {
-      reply = { id: request.id, error: serializeError(err) };
-    }
-    port.postMessage(reply);
-    maintainSoon();
+    // setImmediate runs after every message already delivered to this thread: they join the group.
+    if (queued.length === 0) setImmediate(commitQueued);
+    queued.push({ id: request.id, batch: unflattenBatch(request.batch) });
     return;
   }
+  // Inserts that arrived before this message are committed first, as if it had waited its turn.
+  commitQueued();
   if (request.op === 'prune') {
     // One bounded retention step, between commits like any message (see sqlite-pruner.ts).
+    let reply: WorkerReply;
     try {
       const { pruned, more } = store.pruneSync(request.request);
       reply = { id: request.id, pruned, more };

@@ -22,7 +22,13 @@ import {
 import { pingSqlite } from './sqlite-faults.js';
 import { SqliteReader } from './sqlite-reader.js';
 import type { SqliteStoreOptions } from './sqlite-store.js';
-import { decodeOutcomes, deserializeError, type WorkerReply, type WorkerRequest } from './worker-protocol.js';
+import {
+  decodeOutcomes,
+  deserializeError,
+  flattenBatch,
+  type WorkerReply,
+  type WorkerRequest,
+} from './worker-protocol.js';
 
 interface Pending {
   resolve: (reply: WorkerReply) => void;
@@ -32,6 +38,8 @@ interface Pending {
 export class ThreadedSqliteStore implements EventStore {
   readonly location: string;
   readonly commitsOffLoop = true;
+  /** The writer thread commits every batch waiting for it in one transaction (sqlite-worker.ts). */
+  readonly commitPipeline = 4;
   readonly #worker: Worker;
   readonly #reader: SqliteReader;
   readonly #readDb: Database.Database;
@@ -79,16 +87,19 @@ export class ThreadedSqliteStore implements EventStore {
     return new ThreadedSqliteStore(worker, ready.location);
   }
 
-  #call(request: WorkerRequest): Promise<WorkerReply> {
+  #call(request: WorkerRequest, transfer?: ArrayBuffer[]): Promise<WorkerReply> {
     if (this.#dead) return Promise.reject(new StoreUnavailableError(this.#dead));
     return new Promise((resolve, reject) => {
       this.#pending.set(request.id, { resolve, reject });
-      this.#worker.postMessage(request);
+      this.#worker.postMessage(request, transfer);
     });
   }
 
   async insertBatch(batch: Batch): Promise<InsertResult> {
-    const reply = await this.#call({ id: this.#nextId++, op: 'insert', batch });
+    const flat = flattenBatch(batch);
+    const reply = await this.#call({ id: this.#nextId++, op: 'insert', batch: flat }, [
+      flat.fingerprints.buffer as ArrayBuffer,
+    ]);
     if ('error' in reply) throw deserializeError(reply.error);
     if (!('outcomes' in reply)) throw new Error('unexpected reply from the SQLite writer thread');
     return { outcomes: decodeOutcomes(reply.outcomes), lastSeq: reply.lastSeq };

@@ -1,12 +1,60 @@
 /** Messages between the server thread and the SQLite writer thread. */
+import type { PreparedEvent } from '../../domain/event.js';
 import type { Outcome } from '../../domain/outcome.js';
 import type { Batch, PruneRequest } from '../event-store.js';
 import { StorageFullError, StoreUnavailableError } from '../event-store.js';
 
 export type WorkerRequest =
-  | { id: number; op: 'insert'; batch: Batch }
+  | { id: number; op: 'insert'; batch: FlatBatch }
   | { id: number; op: 'prune'; request: PruneRequest }
   | { id: number; op: 'close' };
+
+/**
+ * A batch as it crosses the thread boundary: the events' five strings in one
+ * flat array and their fingerprints in a transferred Float64Array. Structured
+ * cloning costs per object and per property name, so N events cost one array
+ * of 5N strings instead of N objects of six properties each.
+ */
+export interface FlatBatch {
+  readonly strings: string[];
+  readonly fingerprints: Float64Array;
+  readonly receivedAt: number;
+  readonly rejected: number;
+}
+
+const FIELDS = 5;
+
+export function flattenBatch(batch: Batch): FlatBatch {
+  const { events } = batch;
+  const strings = new Array<string>(events.length * FIELDS);
+  const fingerprints = new Float64Array(events.length);
+  for (let i = 0, j = 0; i < events.length; i++, j += FIELDS) {
+    const e = events[i];
+    strings[j] = e.topic;
+    strings[j + 1] = e.event_id;
+    strings[j + 2] = e.timestamp;
+    strings[j + 3] = e.source;
+    strings[j + 4] = e.payload;
+    fingerprints[i] = e.fingerprint;
+  }
+  return { strings, fingerprints, receivedAt: batch.receivedAt, rejected: batch.rejected };
+}
+
+export function unflattenBatch(flat: FlatBatch): Batch {
+  const { strings, fingerprints } = flat;
+  const events = new Array<PreparedEvent>(fingerprints.length);
+  for (let i = 0, j = 0; i < events.length; i++, j += FIELDS) {
+    events[i] = {
+      topic: strings[j],
+      event_id: strings[j + 1],
+      timestamp: strings[j + 2],
+      source: strings[j + 3],
+      payload: strings[j + 4],
+      fingerprint: fingerprints[i],
+    };
+  }
+  return { events, receivedAt: flat.receivedAt, rejected: flat.rejected };
+}
 
 export type WorkerReply =
   | { id: number; ready: true; location: string }
