@@ -22,12 +22,12 @@ function printable(s: unknown): boolean {
   return true;
 }
 
-/** 1–255 UTF-16 units, no surrogate (control characters are allowed in `source`). */
-function noSurrogates(s: unknown): boolean {
+/** 1–255 UTF-16 units, no surrogate and no NUL (other control characters are allowed in `source`). */
+function plainSource(s: unknown): boolean {
   if (typeof s !== 'string' || s.length === 0 || s.length > MAX_KEY) return false;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (c >= 0xd800 && c <= 0xdfff) return false;
+    if (c === 0 || (c >= 0xd800 && c <= 0xdfff)) return false;
   }
   return true;
 }
@@ -62,7 +62,7 @@ export function plainlyValid(e: unknown): e is Event {
   return (
     printable(o.topic) &&
     printable(o.event_id) &&
-    noSurrogates(o.source) &&
+    plainSource(o.source) &&
     plainTimestamp(o.timestamp) &&
     typeof payload === 'object' &&
     payload !== null &&
