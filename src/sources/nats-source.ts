@@ -18,9 +18,10 @@
  *
  * Outages: the connection reconnects forever (an outage pauses consumption,
  * it never stops it) and `state` says whether NATS is reachable, for /readyz.
- * Messages taken before an outage still commit; their acks wait in the
- * client's buffer until it reconnects, or, if lost with the server, the
- * messages are redelivered after the ack wait and answered as duplicates.
+ * Messages taken before an outage still commit. The client discards what it
+ * would send while disconnected, so the acks of messages committed meanwhile
+ * are held here and sent once it has reconnected; an ack lost anyway (sent
+ * just as the connection broke) means a redelivery, answered as a duplicate.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type ConsumerMessages, connect, Events, type JsMsg, type NatsConnection } from 'nats';
@@ -62,6 +63,8 @@ export class NatsSource {
   #wake: (() => void) | undefined;
   #stopping = false;
   #connected = true;
+  /** Committed while disconnected: acknowledged on reconnect (an ack sent now would be dropped). */
+  #heldAcks: JsMsg[] = [];
 
   private constructor(options: NatsSourceOptions, nc: NatsConnection) {
     this.#options = options;
@@ -128,6 +131,9 @@ export class NatsSource {
           this.#logger.warn(`NATS at ${where} unreachable; consumption paused, reconnecting`);
       } else if (status.type === Events.Reconnect && !this.#connected) {
         this.#connected = true;
+        const held = this.#heldAcks;
+        this.#heldAcks = [];
+        for (const msg of held) msg.ack();
         this.#logger.info(`NATS reconnected at ${where}; consuming again`);
       }
     }
@@ -198,6 +204,7 @@ export class NatsSource {
       msg.nak(delayMs);
       return;
     }
-    msg.ack();
+    if (this.#connected) msg.ack();
+    else this.#heldAcks.push(msg);
   }
 }
