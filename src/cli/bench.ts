@@ -9,11 +9,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { gzipSync } from 'node:zlib';
 import { request } from 'undici';
 import type { StatsBody } from '../http/routes/stats.js';
 import { quantile, send } from '../loadgen/sender.js';
 import { type ServerProcess, startServer } from '../loadgen/server-process.js';
-import { baseUrl, loadFlags, number, planFrom } from './publish.js';
+import { baseUrl, number } from './flag-values.js';
+import { loadFlags, planFrom } from './publish.js';
 
 export const benchUsage = `Usage: aggregator bench [options]
   --url URL           measure a running aggregator instead of starting a fresh one
@@ -24,6 +26,7 @@ export const benchUsage = `Usage: aggregator bench [options]
   --topics N          distinct topics                      [5]
   --sync full|normal  fsync policy of the fresh server     [full]
   --serve-arg ARG     extra argument for the fresh server (repeatable)
+  --gzip              gzip every request body (compressed before the clock starts)
   --key KEY           publish key for --url (Authorization: Bearer) [PUBLISH_KEY]
   --read-key KEY      read key for /stats of --url          [READ_KEY]
   --json              print one JSON line
@@ -63,14 +66,19 @@ export async function bench(argv: readonly string[], env: NodeJS.ProcessEnv): Pr
   }
   try {
     // Bodies are built before the clock starts, so the load generator spends its CPU on sending.
-    const bodies = Array.from({ length: plan.batches }, (_, k) => plan.body(k));
+    const bodies = Array.from({ length: plan.batches }, (_, k) =>
+      values.gzip ? gzipSync(plan.body(k)) : plan.body(k),
+    );
     const before = await stats(url, readKey);
     const report = await send({
       url,
       concurrency: number(values, 'concurrency'),
       batches: plan.batches,
       body: (k) => bodies[k],
-      headers: key ? { authorization: `Bearer ${key}` } : {},
+      headers: {
+        ...(key ? { authorization: `Bearer ${key}` } : {}),
+        ...(values.gzip ? { 'content-encoding': 'gzip' } : {}),
+      },
       // The lean client leaves the cores to the server being measured (see lean-http.ts).
       client: 'lean',
     });
@@ -95,6 +103,7 @@ export async function bench(argv: readonly string[], env: NodeJS.ProcessEnv): Pr
       batch: plan.options.batch,
       concurrency: number(values, 'concurrency'),
       dup_rate: plan.options.dupRate,
+      gzip: values.gzip,
       sync: server ? values.sync : 'unknown',
       seconds: Number(report.seconds.toFixed(3)),
       events_per_second: Math.round(plan.options.events / report.seconds),
@@ -112,7 +121,7 @@ export async function bench(argv: readonly string[], env: NodeJS.ProcessEnv): Pr
     } else {
       console.log(
         [
-          `${result.events} events (${plan.duplicates} duplicates), batches of ${result.batch}, ${result.concurrency} connections, sync=${result.sync}`,
+          `${result.events} events (${plan.duplicates} duplicates), batches of ${result.batch}${values.gzip ? ' gzipped' : ''}, ${result.concurrency} connections, sync=${result.sync}`,
           `${result.events_per_second} events/s, ${result.requests_per_second} requests/s in ${result.seconds}s`,
           `latency p50 ${result.latency_ms.p50} ms, p95 ${result.latency_ms.p95} ms, p99 ${result.latency_ms.p99} ms`,
           `server peak RSS ${result.server_peak_rss_mb} MB, CPU ${result.server_cpu_seconds} s (${result.server_cpu_us_per_event} µs/event); retries ${retried}`,

@@ -26,6 +26,7 @@ import {
 } from '../loadgen/sender.js';
 import { CliError } from './cli-error.js';
 import { parseDuration } from './duration.js';
+import { baseUrl, integer, number } from './flag-values.js';
 import { progressBar } from './progress.js';
 
 export const publishUsage = `Usage: aggregator publish [options]
@@ -40,6 +41,7 @@ export const publishUsage = `Usage: aggregator publish [options]
                       of generated ones; every line is checked first, a bad one
                       is named by its number and nothing is sent
   --key KEY           publish key (Authorization: Bearer)   [PUBLISH_KEY]
+  --gzip              compress each request body (Content-Encoding: gzip)
   --timeout-ms N      per attempt before it counts as failed [30000]
   --max-retries N     resends of one request before giving up [20]
   --deadline D        give up on the run after D (e.g. 90s, 5m, 1h) [none]
@@ -61,6 +63,7 @@ export const loadFlags = {
   key: { type: 'string' },
   'timeout-ms': { type: 'string', default: '30000' },
   json: { type: 'boolean', default: false },
+  gzip: { type: 'boolean', default: false },
 } as const;
 
 export const publishFlags = {
@@ -73,35 +76,6 @@ export const publishFlags = {
 
 /** Flags that shape generated events; meaningless with --file. */
 const generatorFlags = ['events', 'dup-rate', 'topics', 'run-id'] as const;
-
-export function number(values: Record<string, unknown>, name: string): number {
-  const n = Number(values[name]);
-  if (values[name] === '' || !Number.isFinite(n) || n < 0)
-    throw new ConfigError(`--${name} must be a non-negative number, got "${values[name]}"`);
-  return n;
-}
-
-export function integer(values: Record<string, unknown>, name: string): number {
-  const n = number(values, name);
-  if (!Number.isSafeInteger(n))
-    throw new ConfigError(`--${name} must be a whole number, got "${values[name]}"`);
-  return n;
-}
-
-/** The base URL of an aggregator; ConfigError naming --url unless it is http(s). */
-export function baseUrl(value: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new ConfigError(
-      `--url must be an http:// or https:// URL such as http://127.0.0.1:8080, got "${value}"`,
-    );
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:')
-    throw new ConfigError(`--url must be an http:// or https:// URL, got "${value}"`);
-  return url.href;
-}
 
 export function planFrom(values: Record<string, unknown>): LoadPlan {
   const dupRate = number(values, 'dup-rate');
@@ -196,6 +170,7 @@ export async function publish(argv: readonly string[], env: NodeJS.ProcessEnv): 
       batches: load.batches,
       body: (k) => load.body(k),
       headers: key ? { authorization: `Bearer ${key}` } : {},
+      gzip: values.gzip,
       timeoutMs,
       maxRetries,
       waitForServer: values.wait,

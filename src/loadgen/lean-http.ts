@@ -121,13 +121,13 @@ export class LeanHttpPool {
 
   async post(
     path: string,
-    body: string,
+    body: string | Buffer,
     headers: Readonly<Record<string, string>>,
     timeoutMs: number,
   ): Promise<LeanResponse> {
     const connection = this.#idle.pop();
     if (connection === undefined) throw new Error('more concurrent requests than connections');
-    const bytes = Buffer.from(body);
+    const bytes = typeof body === 'string' ? Buffer.from(body) : body;
     let head = `POST ${path} HTTP/1.1\r\nhost: ${this.#host}\r\ncontent-length: ${bytes.length}\r\n`;
     for (const [name, value] of Object.entries(headers)) head += `${name}: ${value}\r\n`;
     try {

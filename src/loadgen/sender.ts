@@ -9,7 +9,9 @@
  * (nobody is listening there), unless `waitForServer`. An abort (Ctrl-C, a
  * deadline) stops it with the totals so far.
  */
+
 import { setTimeout as sleep } from 'node:timers/promises';
+import { gzipSync } from 'node:zlib';
 import { Pool } from 'undici';
 import type { PublishSummary } from '../domain/outcome.js';
 import { LeanHttpPool } from './lean-http.js';
@@ -18,9 +20,11 @@ interface SendOptions {
   readonly url: string;
   readonly concurrency: number;
   readonly batches: number;
-  /** Request body of batch k (computed when it is sent). */
-  readonly body: (k: number) => string;
+  /** Request body of batch k (computed when it is sent); bytes are sent as they are. */
+  readonly body: (k: number) => string | Buffer;
   readonly contentType?: string;
+  /** Gzip each text body (Content-Encoding: gzip), once per request, resends included. */
+  readonly gzip?: boolean;
   readonly headers?: Readonly<Record<string, string>>;
   /** Per attempt, in milliseconds. */
   readonly timeoutMs?: number;
@@ -60,7 +64,7 @@ interface Answer {
   text: string;
 }
 
-type Post = (body: string, signal?: AbortSignal) => Promise<Answer>;
+type Post = (body: string | Buffer, signal?: AbortSignal) => Promise<Answer>;
 
 /** One POST /publish through the chosen client; `close` releases its connections. */
 function transport(options: SendOptions, headers: Record<string, string>, timeoutMs: number) {
@@ -154,7 +158,11 @@ export async function send(options: SendOptions): Promise<SendReport> {
   // then the others stop too instead of retrying on for nothing.
   const failed = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, failed.signal]) : failed.signal;
-  const headers = { 'content-type': options.contentType ?? 'application/json', ...options.headers };
+  const headers: Record<string, string> = {
+    'content-type': options.contentType ?? 'application/json',
+    ...(options.gzip ? { 'content-encoding': 'gzip' } : {}),
+    ...options.headers,
+  };
   const client = transport(options, headers, timeoutMs);
   const origin = new URL(options.url).origin;
   const totals = { requests: 0, events: 0, stored: 0, duplicates: 0, conflicts: 0 };
@@ -165,7 +173,7 @@ export async function send(options: SendOptions): Promise<SendReport> {
   let answered = false;
   let failure: Error | undefined;
 
-  async function deliver(k: number, body: string): Promise<void> {
+  async function deliver(k: number, body: string | Buffer): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       const started = performance.now();
       // `reason` counts retries by kind (a status, a network error code); `cause` says more.
@@ -213,7 +221,8 @@ export async function send(options: SendOptions): Promise<SendReport> {
     while (!signal.aborted && next < options.batches) {
       const k = next++;
       try {
-        await deliver(k, options.body(k));
+        const body = options.body(k);
+        await deliver(k, options.gzip && typeof body === 'string' ? gzipSync(body) : body);
       } catch (err) {
         if (signal.aborted) {
           unconfirmed++;

@@ -160,3 +160,16 @@ test('bench:retention smoke: bytes per kept key, and the disk stops growing at t
   assert.match(disk.stdout, /## --retain-bytes 2MB/);
   assert.match(disk.stdout, /with retention, while pruning: \d+ requests, p50 [\d.]+ ms/);
 });
+
+test('bench:compression smoke: plain and gzip bodies verified, pages read in each encoding', async () => {
+  const { stdout } = await run(
+    process.execPath,
+    [benchScript('compression'), '--events', '2000', '--rounds', '1', '--pages', '8'],
+    { timeout: 120_000 },
+  );
+  assert.match(stdout, /\| plain JSON \| \d+ \|/);
+  assert.match(stdout, /\| gzip \| \d+ \|/);
+  assert.match(stdout, /gzip \/ plain: \d+\.\d+×/);
+  for (const e of ['identity', 'gzip', 'br'])
+    assert.match(stdout, new RegExp(`\\| ${e} \\| \\d+ \\| \\d+ \\|`));
+});

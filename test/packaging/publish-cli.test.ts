@@ -225,3 +225,21 @@ test('on a terminal the progress bar counts events and shows the time left', asy
   assert.match(exit.stdout, /publishing \[#+\] 100% 3000\/3000 events \d+\/s ETA 0s/);
   assert.match(exit.stdout, /acknowledged 3000 of 3000 events/);
 });
+
+test('--gzip sends compressed bodies: the same run resent plain is all duplicates', async (t) => {
+  const s = await server(t);
+  const args = ['publish', '--url', s.url, '--events', '400', '--batch', '50', '--run-id', 'gz', '--json'];
+  const gz = await runAggregator([...args, '--gzip']);
+  assert.equal(gz.code, 0, gz.stderr);
+  assert.deepEqual([JSON.parse(gz.stdout).acknowledged_events, JSON.parse(gz.stdout).stored], [400, 300]);
+  const plain = await runAggregator(args);
+  assert.equal(JSON.parse(plain.stdout).stored, 0);
+  assert.equal((await stats(s.url)).unique_processed, 300);
+});
+
+test('bench --gzip measures compressed bodies and still verifies /stats', async () => {
+  const run = await runAggregator(['bench', '--gzip', '--events', '2000', '--json', '--sync', 'normal']);
+  assert.equal(run.code, 0, run.stderr);
+  const result = JSON.parse(run.stdout);
+  assert.deepEqual([result.gzip, result.verified], [true, true]);
+});

@@ -21,6 +21,7 @@ import {
   securityOf,
   securitySchemes,
 } from './api-operations.js';
+import { compressResponses } from './compression.js';
 
 interface OpenApiOptions extends RequestPolicies {
   readonly version: string;
@@ -86,23 +87,27 @@ async function openApiPlugin(app: FastifyInstance, options: OpenApiOptions): Pro
     });
   });
 
-  app.get(
-    documentUrl,
-    {
-      config: { access: 'open' },
-      schema: {
-        operationId: 'getOpenApi',
-        summary: 'This API description (OpenAPI 3)',
-        tags: ['operations'],
-        response: {
-          200: { description: 'OpenAPI 3.0 document', type: 'object', additionalProperties: true },
+  // Its own scope, so that response compression joins this route only.
+  await app.register(async (document) => {
+    await compressResponses(document);
+    document.get(
+      documentUrl,
+      {
+        config: { access: 'open' },
+        schema: {
+          operationId: 'getOpenApi',
+          summary: 'This API description (OpenAPI 3)',
+          tags: ['operations'],
+          response: {
+            200: { description: 'OpenAPI 3.0 document', type: 'object', additionalProperties: true },
+          },
         },
+        // The document is built once the app is ready; serialise it as is.
+        serializerCompiler: () => (data) => JSON.stringify(data),
       },
-      // The document is built once the app is ready; serialise it as is.
-      serializerCompiler: () => (data) => JSON.stringify(data),
-    },
-    async () => app.swagger(),
-  );
+      async () => app.swagger(),
+    );
+  });
 }
 
 export default fp(openApiPlugin, {

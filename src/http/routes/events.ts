@@ -11,6 +11,7 @@ import { cloudEventJson } from '../../domain/cloudevents.js';
 import { storedEventJson } from '../../domain/event.js';
 import type { EventStore } from '../../store/event-store.js';
 import { HttpError } from '../errors.js';
+import { compressResponses } from '../plugins/compression.js';
 import { eventsSchema } from '../schemas.js';
 
 interface EventsDeps {
@@ -30,6 +31,7 @@ interface EventsQuery {
 const batchType = 'application/cloudevents-batch+json';
 
 async function eventsRoutes(app: FastifyInstance, deps: EventsDeps): Promise<void> {
+  await compressResponses(app);
   app.get<{ Querystring: EventsQuery }>(
     '/events',
     { config: { access: 'read', errors: ['AGG_ERR_STORE_UNAVAILABLE'] }, schema: eventsSchema },

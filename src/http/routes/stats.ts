@@ -13,6 +13,7 @@ import type { StoreKind } from '../../config/config.js';
 import type { Writer } from '../../ingest/writer.js';
 import { historySeconds, type RateHistory, type SeriesQuery } from '../../live/rate-history.js';
 import type { Counters, EventStore, RetentionStats } from '../../store/event-store.js';
+import { compressResponses } from '../plugins/compression.js';
 import { statsHistorySchema, statsSchema, statsSummarySchema } from '../schemas.js';
 
 /** The body of GET /stats; the one declaration its readers (CLI bench, tests, benchmarks) share. */
@@ -56,6 +57,7 @@ export interface StatsSummaryBody extends Counters {
 }
 
 async function statsRoutes(app: FastifyInstance, deps: StatsDeps): Promise<void> {
+  await compressResponses(app);
   // The schema documents; JSON.stringify serialises, so no field is ever dropped by a stale schema.
   const serializerCompiler = () => (data: unknown) => JSON.stringify(data);
   app.get(
