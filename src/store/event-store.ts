@@ -101,6 +101,13 @@ export interface ListQuery {
   readonly limit: number;
 }
 
+/** The lifetime totals without the per-topic rows (what GET /stats/summary serves). */
+export interface StoreTotals extends Counters {
+  readonly topic_count: number;
+  readonly rejected: number;
+  readonly last_seq: number;
+}
+
 export interface NewestQuery {
   readonly topic?: string | undefined;
   /** Return events with seq strictly less than this; undefined: from the newest. */
@@ -130,6 +137,8 @@ export interface EventStore {
    */
   insertBatch(batch: Batch): Promise<InsertResult>;
   stats(): Promise<StoreStats>;
+  /** The totals of stats() summed by the database, no per-topic rows: cheap with many topics. */
+  totals(): Promise<StoreTotals>;
   /** Stored events in seq (commit) order. */
   list(query: ListQuery): Promise<StoredEvent[]>;
   /**

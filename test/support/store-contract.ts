@@ -149,6 +149,33 @@ export function storeContract(name: string, options: ContractOptions): void {
       assert.equal((await store.list({ after: all[99].seq, limit: 10 })).length, 0);
     });
 
+    test('totals are the sums of stats, with the topic count, without per-topic rows', async (t) => {
+      const { store } = await fresh(t);
+      assert.deepEqual(await store.totals(), {
+        topic_count: 0,
+        received: 0,
+        unique_processed: 0,
+        duplicate_dropped: 0,
+        conflicts: 0,
+        rejected: 0,
+        last_seq: 0,
+      });
+      await insert(store, [event(1, { topic: 'a' }), event(2, { topic: 'b' }), event(3, { topic: 'c' })], 2);
+      await insert(store, [event(1, { topic: 'a' }), event(2, { topic: 'b', payload: { other: 1 } })]);
+      const stats = await store.stats();
+      assert.deepEqual(await store.totals(), {
+        topic_count: 3,
+        received: stats.received,
+        unique_processed: stats.unique_processed,
+        duplicate_dropped: stats.duplicate_dropped,
+        conflicts: stats.conflicts,
+        rejected: 2,
+        last_seq: stats.last_seq,
+      });
+      assert.equal(stats.received, 5);
+      assert.equal(stats.conflicts, 1);
+    });
+
     test('listNewest reads newest first, by topic, before a cursor, up to a limit', async (t) => {
       const { store } = await fresh(t);
       // An old topic buried under newer events of another.

@@ -36,7 +36,7 @@ export interface StatsBody extends Counters {
 }
 
 interface StatsDeps {
-  readonly store: Pick<EventStore, 'stats'>;
+  readonly store: Pick<EventStore, 'stats' | 'totals'>;
   readonly writer: Pick<Writer, 'depth'>;
   readonly storeKind: StoreKind;
   /** Milliseconds since the epoch. */
@@ -108,14 +108,14 @@ async function statsRoutes(app: FastifyInstance, deps: StatsDeps): Promise<void>
     '/stats/summary',
     { config: { access: 'read', errors: ['AGG_ERR_STORE_UNAVAILABLE'] }, schema: statsSummarySchema },
     async (): Promise<StatsSummaryBody> => {
-      const s = await deps.store.stats();
+      const s = await deps.store.totals();
       return {
         received: s.received,
         unique_processed: s.unique_processed,
         duplicate_dropped: s.duplicate_dropped,
         conflicts: s.conflicts,
         rejected: s.rejected,
-        topic_count: s.topics.length,
+        topic_count: s.topic_count,
         last_seq: s.last_seq,
         queue_depth: deps.writer.depth,
         uptime_seconds: Math.round((deps.clock() - deps.startedAt) / 100) / 10,

@@ -28,6 +28,7 @@ import type {
   ListQuery,
   NewestQuery,
   StoreStats,
+  StoreTotals,
   TopicCounters,
 } from '../event-store.js';
 import { noRetention, StoreUnavailableError, totalOf } from '../event-store.js';
@@ -35,6 +36,7 @@ import { translatePgError } from './postgres-faults.js';
 import { listNewest } from './postgres-newest.js';
 import { migrate } from './postgres-schema.js';
 import { commitSql, lastSeqSql, listSql, listTopicSql, statsSql } from './postgres-statements.js';
+import { readTotals } from './postgres-totals.js';
 import { type CommitListener, CommitWatcher } from './postgres-watch.js';
 
 export interface PostgresStoreOptions {
@@ -211,6 +213,10 @@ export class PostgresStore implements EventStore {
         ? await this.#query<EventRow>(listSql, [query.after, query.limit])
         : await this.#query<EventRow>(listTopicSql, [query.topic, query.after, query.limit]);
     return rows.map((r) => ({ ...r, seq: Number(r.seq), received_at: Number(r.received_at) }));
+  }
+
+  totals(): Promise<StoreTotals> {
+    return readTotals((text, values) => this.#query(text, values));
   }
 
   listNewest(query: NewestQuery): Promise<StoredEvent[]> {

@@ -13,6 +13,7 @@ import {
   noRetention,
   type RetentionStats,
   type StoreStats,
+  type StoreTotals,
   type TopicCounters,
   totalOf,
 } from '../event-store.js';
@@ -31,6 +32,8 @@ export class SqliteReader {
   readonly #newestTopic: Statement<[string, number, number], StoredEvent>;
   readonly #ping: Statement<[], number>;
   readonly #snapshot: () => StoreStats;
+  readonly #sums: Statement<[], Omit<StoreTotals, 'rejected' | 'last_seq'>>;
+  readonly #totals: () => StoreTotals;
 
   constructor(db: Database.Database) {
     this.#topics = db.prepare(
@@ -58,11 +61,27 @@ export class SqliteReader {
     // Separate statements would each see their own snapshot; one read
     // transaction keeps counters, rejected and last_seq mutually consistent.
     this.#snapshot = db.transaction(() => this.#read());
+    this.#sums = db.prepare(
+      `SELECT count(*) AS topic_count, coalesce(sum(received), 0) AS received,
+              coalesce(sum(unique_processed), 0) AS unique_processed,
+              coalesce(sum(duplicate_dropped), 0) AS duplicate_dropped, coalesce(sum(conflicts), 0) AS conflicts
+         FROM counters`,
+    );
+    this.#totals = db.transaction(() => ({
+      ...(this.#sums.get() as Omit<StoreTotals, 'rejected' | 'last_seq'>),
+      last_seq: this.#lastSeq.get() ?? 0,
+      rejected: this.#rejected.get() ?? 0,
+    }));
   }
 
   /** Counters, topics and the last seq, read in one snapshot. */
   stats(): StoreStats {
     return this.#snapshot();
+  }
+
+  /** The totals summed by SQLite, in one snapshot. */
+  totals(): StoreTotals {
+    return this.#totals();
   }
 
   #read(): StoreStats {

@@ -34,6 +34,7 @@ import type {
   PruneRequest,
   PruneResult,
   StoreStats,
+  StoreTotals,
 } from '../event-store.js';
 import { KeyIndex, type KeyIndexOptions } from './key-index.js';
 import { isPrunedMarker, prunedMarker } from './pruned-keys.js';
@@ -305,6 +306,10 @@ export class SqliteStore implements EventStore {
 
   async listNewest(query: NewestQuery): Promise<StoredEvent[]> {
     return this.#reader.listNewest(query);
+  }
+
+  async totals(): Promise<StoreTotals> {
+    return this.#reader.totals();
   }
 
   async ping(): Promise<void> {

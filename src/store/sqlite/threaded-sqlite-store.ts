@@ -17,6 +17,7 @@ import {
   type PruneRequest,
   type PruneResult,
   type StoreStats,
+  type StoreTotals,
   StoreUnavailableError,
 } from '../event-store.js';
 import { pingSqlite } from './sqlite-faults.js';
@@ -122,6 +123,10 @@ export class ThreadedSqliteStore implements EventStore {
 
   async listNewest(query: NewestQuery): Promise<StoredEvent[]> {
     return this.#reader.listNewest(query);
+  }
+
+  async totals(): Promise<StoreTotals> {
+    return this.#reader.totals();
   }
 
   async ping(): Promise<void> {
