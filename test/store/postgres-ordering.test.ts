@@ -69,7 +69,7 @@ describe('PostgreSQL: concurrent commits, settled reads', { skip: gate.skip }, (
     await dying.query('BEGIN');
     await dying.query(
       `SELECT * FROM agg_commit('dying', 'x', 0, 0, ARRAY['orders.created'], ARRAY['evt-lost'],
-         ARRAY['2026-11-25T10:00:00Z'], ARRAY['test'], ARRAY['{}'], ARRAY[1::bigint], ARRAY[true])`,
+         ARRAY['2026-11-25T10:00:00Z'], ARRAY['test'], ARRAY['{}'], ARRAY[1::bigint], ARRAY[1])`,
     );
     const later = await b.insertBatch(batch([event(1), event(2)]));
     assert.deepEqual(later.outcomes, ['stored', 'stored']);

@@ -6,9 +6,11 @@
  * `agg_commit` takes the batch as parallel arrays, one element per delivery,
  * and returns one outcome letter per delivery (s stored, d duplicate,
  * c conflict) and the seq for live readers. Its steps:
- * 1. which keys are new: the first delivery of each key (flagged by the
- *    caller) not in `agg_events` yet — so seqs are drawn for exactly those
- *    and a duplicate leaves no gap;
+ * 1. which keys are new: the first delivery of each key (the caller passes,
+ *    per delivery, the position of its key's first delivery) not in
+ *    `agg_events` yet, one index probe each, which also yields the stored
+ *    fingerprint of the others — so seqs are drawn for exactly the new keys
+ *    (a duplicate leaves no gap);
  * 2. the ONLY critical section: a session-level advisory lock held while the
  *    transaction takes its xid (`pg_current_xact_id()`) and its seq range, a
  *    few microseconds, released before any row is written. So across writers
@@ -20,17 +22,19 @@
  *    transactions inserting overlapping keys then wait on each other in one
  *    order and cannot deadlock. Another writer's concurrent insert of the same
  *    key makes this one wait for its outcome, so dedup stays exact;
- * 4. outcomes: a delivery is `stored` when it is the first of its key and the
- *    row carries this transaction's xid; otherwise it is compared with the
- *    stored row — fingerprint first, and only when that differs, the bodies
+ * 4. outcomes: a delivery is `stored` when it is the first of its key and
+ *    this INSERT returned it; otherwise its fingerprint is compared with the
+ *    stored one, known from step 1 (or the batch's own first delivery); only
+ *    when that differs or is unknown is the row read, and the bodies compared
  *    as JSON values (`agg_same_body`);
  * 5. counters per (instance, topic) in byte order of topic (no deadlock
  *    between a replica's two commits in flight), `rejected`, and the NOTIFY
  *    that reaches other replicas after COMMIT.
  * `last_seq` is this commit's highest seq when no older transaction is still
- * running (its rows are visible the moment it commits); otherwise it is the
- * visible watermark, and `settle` names the seq the caller must wait to see
- * become visible (postgres-watch.ts polls for it).
+ * running (its rows are readable the moment it commits); otherwise it is the
+ * readable watermark, `settle` names this commit's highest seq and `settle_xid` its
+ * transaction: the store waits (bounded) until every transaction up to it
+ * has ended, so a publisher can read its own events when acknowledged.
  *
  * If the function fails between lock and unlock (a cancel; nothing else can
  * fail there) the session would keep the lock: the store then destroys the
@@ -58,25 +62,32 @@ EXCEPTION WHEN others THEN
   RETURN false;
 END $fn$;
 
+DROP FUNCTION IF EXISTS agg_commit(text, text, bigint, bigint, text[], text[], text[], text[], text[], bigint[], boolean[]);
 CREATE OR REPLACE FUNCTION agg_commit(
   p_instance text, p_token text, p_received_at bigint, p_rejected bigint,
   p_topics text[], p_ids text[], p_ts text[], p_sources text[], p_payloads text[],
-  p_fps bigint[], p_first boolean[],
-  OUT outcomes text, OUT last_seq bigint, OUT settle bigint)
+  p_fps bigint[], p_first int[],
+  OUT outcomes text, OUT last_seq bigint, OUT settle bigint, OUT settle_xid xid8)
 LANGUAGE plpgsql AS $fn$
 DECLARE
+  -- Per delivery (1-based, no NULLs, so a subscript is O(1)): for the first delivery of a key,
+  -- the stored row's fingerprint, -1 when the key is new, -2 once this commit stored it.
+  st bigint[];
   fresh bigint[];
+  got bigint[];
+  s bigint;
   n int;
   base bigint;
   me xid8;
-  my_max bigint;
-  my_count int := 0;
   codes text[];
 BEGIN
-  SELECT coalesce(array_agg(d.ord ORDER BY d.ord), '{}') INTO fresh
-    FROM unnest(p_topics, p_ids, p_first) WITH ORDINALITY AS d(topic, event_id, first, ord)
-   WHERE d.first
-     AND NOT EXISTS (SELECT 1 FROM agg_events e WHERE e.topic = d.topic AND e.event_id = d.event_id);
+  -- Scalar subqueries, not NOT EXISTS: the planner would turn that into a hash anti-join over the whole table.
+  SELECT array_agg(CASE WHEN d.first = d.ord THEN coalesce(
+             (SELECT e.fingerprint FROM agg_events e WHERE e.topic = d.topic AND e.event_id = d.event_id), -1)
+           ELSE 0 END ORDER BY d.ord) INTO st
+    FROM unnest(p_topics, p_ids, p_first) WITH ORDINALITY AS d(topic, event_id, first, ord);
+  SELECT coalesce(array_agg(x.ord ORDER BY x.ord), '{}') INTO fresh
+    FROM unnest(st) WITH ORDINALITY AS x(v, ord) WHERE x.v = -1;
   n := cardinality(fresh);
   IF n > 0 THEN
     PERFORM pg_advisory_lock(${seqLock});
@@ -92,17 +103,23 @@ BEGIN
        ORDER BY d.topic COLLATE "C", d.event_id COLLATE "C"
       ON CONFLICT (topic, event_id) DO NOTHING
       RETURNING seq)
-    SELECT max(seq), count(*) INTO my_max, my_count FROM ins;
+    SELECT coalesce(array_agg(seq), '{}') INTO got FROM ins;
+    FOREACH s IN ARRAY got LOOP
+      st[fresh[s - base + 1]] := -2;
+    END LOOP;
   END IF;
 
   IF cardinality(p_topics) > 0 THEN
-    SELECT array_agg(
-             (SELECT CASE WHEN d.first AND e.xid = me THEN 's'
-                          WHEN e.fingerprint = d.fp
-                            OR agg_same_body(e."timestamp", e.source, e.payload, d.ts, d.source, d.payload) THEN 'd'
-                          ELSE 'c' END
-                FROM agg_events e WHERE e.topic = d.topic AND e.event_id = d.event_id)
-             ORDER BY d.ord) INTO codes
+    -- Only a delivery whose stored fingerprint is unknown (a key another commit stored meanwhile)
+    -- or differs reads the stored row again.
+    SELECT array_agg(CASE
+             WHEN d.first = d.ord AND st[d.ord] = -2 THEN 's'
+             WHEN CASE WHEN st[d.first] = -2 THEN p_fps[d.first] ELSE st[d.first] END = d.fp THEN 'd'
+             ELSE (SELECT CASE WHEN e.fingerprint = d.fp
+                                 OR agg_same_body(e."timestamp", e.source, e.payload, d.ts, d.source, d.payload)
+                               THEN 'd' ELSE 'c' END
+                     FROM agg_events e WHERE e.topic = d.topic AND e.event_id = d.event_id)
+           END ORDER BY d.ord) INTO codes
       FROM unnest(p_topics, p_ids, p_ts, p_sources, p_payloads, p_fps, p_first)
            WITH ORDINALITY AS d(topic, event_id, ts, source, payload, fp, first, ord);
     INSERT INTO agg_counters (instance_id, topic, received, unique_processed, duplicate_dropped, conflicts)
@@ -124,14 +141,16 @@ BEGIN
   END IF;
 
   outcomes := array_to_string(codes, '');
-  IF my_count > 0 THEN
+  IF cardinality(got) > 0 THEN
+    SELECT max(x) INTO s FROM unnest(got) AS x;
     -- Delivered to other replicas' watchers only when (and after) this transaction commits.
-    PERFORM pg_notify('${commitChannel}', my_max || ' ' || p_token);
+    PERFORM pg_notify('${commitChannel}', s || ' ' || p_token);
     IF pg_snapshot_xmin(pg_current_snapshot()) = me THEN
-      last_seq := my_max;
+      last_seq := s;
       RETURN;
     END IF;
-    settle := my_max;
+    settle := s;
+    settle_xid := me;
   END IF;
   SELECT coalesce(max(seq), 0) INTO last_seq FROM agg_events WHERE ${settled};
 END $fn$;

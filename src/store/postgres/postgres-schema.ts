@@ -74,7 +74,11 @@ export async function migrate(client: PoolClient): Promise<void> {
     if (found !== undefined && found > schemaVersion) {
       throw new Error(`the database has schema version ${found}; this build reads ${schemaVersion}`);
     }
-    if (found === schemaVersion) return;
+    if (found === schemaVersion) {
+      // The functions are code: a newer release replaces them in place.
+      await client.query(commitFunctions);
+      return;
+    }
     // A new database or version 1: one transaction, so a failed upgrade leaves version 1 intact.
     await client.query('BEGIN');
     try {

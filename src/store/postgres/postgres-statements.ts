@@ -7,7 +7,10 @@
 import { settled } from './postgres-commit.js';
 
 export const commitSql =
-  'SELECT outcomes, last_seq, settle FROM agg_commit($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)';
+  'SELECT outcomes, last_seq, settle, settle_xid FROM agg_commit($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)';
+
+/** Whether every transaction up to $1 has ended (no table read). */
+export const endedSql = 'SELECT pg_snapshot_xmin(pg_current_snapshot()) > $1::xid8 AS ended';
 
 /** One statement, so counters, rejected and last_seq come from one snapshot; topics in byte order like SQLite. */
 export const statsSql = `

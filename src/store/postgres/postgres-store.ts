@@ -17,6 +17,7 @@
  * replicas never wait on each other's counter rows.
  */
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { redactUrl } from '../../config/redact-url.js';
 import type { StoredEvent } from '../../domain/event.js';
@@ -35,7 +36,7 @@ import { noRetention, StoreUnavailableError, totalOf } from '../event-store.js';
 import { translatePgError } from './postgres-faults.js';
 import { listNewest } from './postgres-newest.js';
 import { migrate } from './postgres-schema.js';
-import { commitSql, lastSeqSql, listSql, listTopicSql, statsSql } from './postgres-statements.js';
+import { commitSql, endedSql, lastSeqSql, listSql, listTopicSql, statsSql } from './postgres-statements.js';
 import { readTotals } from './postgres-totals.js';
 import { type CommitListener, CommitWatcher } from './postgres-watch.js';
 
@@ -45,6 +46,16 @@ export interface PostgresStoreOptions {
   readonly instanceId: string;
   /** Pooled connections for reads; the writer has one of its own. */
   readonly poolSize?: number;
+}
+
+/** How long an acknowledgment waits for older transactions to end (see #ended). */
+const settleWaitMs = 1_000;
+
+interface CommitRow {
+  outcomes: string | null;
+  last_seq: string;
+  settle: string | null;
+  settle_xid: string | null;
 }
 
 interface EventRow {
@@ -122,21 +133,15 @@ export class PostgresStore implements EventStore {
   async insertBatch(batch: Batch): Promise<InsertResult> {
     const client = await this.#connect();
     let fault: Error | undefined;
+    let row: CommitRow;
     try {
       // One statement in autocommit: the statement is the transaction (postgres-commit.ts).
-      const { rows } = await client.query<{
-        outcomes: string | null;
-        last_seq: string;
-        settle: string | null;
-      }>({
+      const { rows } = await client.query<CommitRow>({
         name: 'agg_commit',
         text: commitSql,
         values: this.#commitValues(batch),
       });
-      const { outcomes, last_seq, settle } = rows[0];
-      // Rows an older, still running transaction holds back: the watcher announces them once readable.
-      if (settle !== null) this.#watcher.settle(Number(settle));
-      return { outcomes: decodeOutcomes(outcomes ?? '', batch.events.length), lastSeq: Number(last_seq) };
+      row = rows[0];
     } catch (err) {
       fault = err as Error;
       throw translatePgError(err);
@@ -145,9 +150,37 @@ export class PostgresStore implements EventStore {
       client.off('error', ignore);
       client.release(fault);
     }
+    const outcomes = decodeOutcomes(row.outcomes ?? '', batch.events.length);
+    let lastSeq = Number(row.last_seq);
+    if (row.settle !== null && row.settle_xid !== null) {
+      // Committed, but an older transaction still runs, so readers do not see these events yet.
+      if (await this.#ended(row.settle_xid)) lastSeq = Number(row.settle);
+      else this.#watcher.settle(Number(row.settle));
+    }
+    return { outcomes, lastSeq };
   }
 
-  /** The function's arguments: the batch as parallel arrays, and which delivery is the first of its key. */
+  /**
+   * Waits, up to `settleWaitMs`, until every transaction up to `xid` has ended:
+   * usually another replica's commit, a few milliseconds. So an acknowledged
+   * event is normally readable at once; behind a long transaction the
+   * acknowledgment does not wait for it, and the watcher announces the events later.
+   */
+  async #ended(xid: string): Promise<boolean> {
+    const deadline = performance.now() + settleWaitMs;
+    for (let pauseMs = 1; ; pauseMs = Math.min(pauseMs * 2, 50)) {
+      try {
+        const { rows } = await this.#pool.query<{ ended: boolean }>(endedSql, [xid]);
+        if (rows[0].ended) return true;
+      } catch {
+        return false; // The commit stands; readers will see it when the database answers.
+      }
+      if (performance.now() + pauseMs > deadline) return false;
+      await sleep(pauseMs);
+    }
+  }
+
+  /** The function's arguments: the batch as parallel arrays, and where each delivery's key was first delivered (1-based). */
   #commitValues(batch: Batch): unknown[] {
     const events = batch.events;
     const n = events.length;
@@ -157,8 +190,8 @@ export class PostgresStore implements EventStore {
     const sources = new Array<string>(n);
     const payloads = new Array<string>(n);
     const fingerprints = new Array<number>(n);
-    const first = new Array<boolean>(n);
-    const seen = new Set<string>();
+    const first = new Array<number>(n);
+    const seen = new Map<string, number>();
     for (let i = 0; i < n; i++) {
       const e = events[i];
       topics[i] = e.topic;
@@ -169,8 +202,9 @@ export class PostgresStore implements EventStore {
       fingerprints[i] = e.fingerprint;
       // NUL cannot occur in a topic or event_id (validation refuses control characters).
       const key = `${e.topic}\u0000${e.event_id}`;
-      first[i] = !seen.has(key);
-      seen.add(key);
+      const at = seen.get(key);
+      if (at === undefined) seen.set(key, i + 1);
+      first[i] = at ?? i + 1;
     }
     return [
       this.#instanceId,
