@@ -21,7 +21,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { redactUrl } from '../../config/redact-url.js';
 import type { StoredEvent } from '../../domain/event.js';
-import type { Outcome } from '../../domain/outcome.js';
 import type {
   Batch,
   EventStore,
@@ -33,6 +32,7 @@ import type {
   TopicCounters,
 } from '../event-store.js';
 import { noRetention, StoreUnavailableError, totalOf } from '../event-store.js';
+import { commitArguments, decodeOutcomes } from './postgres-commit-args.js';
 import { translatePgError } from './postgres-faults.js';
 import { listNewest } from './postgres-newest.js';
 import { migrate } from './postgres-schema.js';
@@ -139,7 +139,7 @@ export class PostgresStore implements EventStore {
       const { rows } = await client.query<CommitRow>({
         name: 'agg_commit',
         text: commitSql,
-        values: this.#commitValues(batch),
+        values: commitArguments(batch, this.#instanceId, this.#token),
       });
       row = rows[0];
     } catch (err) {
@@ -178,47 +178,6 @@ export class PostgresStore implements EventStore {
       if (performance.now() + pauseMs > deadline) return false;
       await sleep(pauseMs);
     }
-  }
-
-  /** The function's arguments: the batch as parallel arrays, and where each delivery's key was first delivered (1-based). */
-  #commitValues(batch: Batch): unknown[] {
-    const events = batch.events;
-    const n = events.length;
-    const topics = new Array<string>(n);
-    const ids = new Array<string>(n);
-    const timestamps = new Array<string>(n);
-    const sources = new Array<string>(n);
-    const payloads = new Array<string>(n);
-    const fingerprints = new Array<number>(n);
-    const first = new Array<number>(n);
-    const seen = new Map<string, number>();
-    for (let i = 0; i < n; i++) {
-      const e = events[i];
-      topics[i] = e.topic;
-      ids[i] = e.event_id;
-      timestamps[i] = e.timestamp;
-      sources[i] = e.source;
-      payloads[i] = e.payload;
-      fingerprints[i] = e.fingerprint;
-      // NUL cannot occur in a topic or event_id (validation refuses control characters).
-      const key = `${e.topic}\u0000${e.event_id}`;
-      const at = seen.get(key);
-      if (at === undefined) seen.set(key, i + 1);
-      first[i] = at ?? i + 1;
-    }
-    return [
-      this.#instanceId,
-      this.#token,
-      batch.receivedAt,
-      batch.rejected,
-      topics,
-      ids,
-      timestamps,
-      sources,
-      payloads,
-      fingerprints,
-      first,
-    ];
   }
 
   async #lastSeq(q: pg.Pool | pg.PoolClient): Promise<number> {
@@ -300,13 +259,3 @@ export class PostgresStore implements EventStore {
 }
 
 const ignore = () => {};
-
-const outcomeOf: Record<string, Outcome> = { s: 'stored', d: 'duplicate', c: 'conflict' };
-
-/** The function's outcome letters, one per delivery, as outcomes. */
-function decodeOutcomes(letters: string, n: number): Outcome[] {
-  if (letters.length !== n) throw new Error(`agg_commit returned ${letters.length} outcomes for ${n} events`);
-  const outcomes = new Array<Outcome>(n);
-  for (let i = 0; i < n; i++) outcomes[i] = outcomeOf[letters[i]];
-  return outcomes;
-}
