@@ -20,7 +20,7 @@ import {
   eventsFromCloudEvents,
 } from './cloudevents.js';
 import { parseJson, parseNdjson } from './json-body.js';
-import type { Problem, Refusal } from './refusal.js';
+import { type Problem, type Refusal, tooManyEvents } from './refusal.js';
 import { eventList, prepareEvents } from './validate.js';
 
 /** A delivery as it arrives: its text, how to read it, and (from a broker) its size in bytes. */
@@ -85,8 +85,7 @@ function admitOther(
   if (!list.ok) return refuse(list.problem, unreadableDeliveries);
   const count = list.value.length;
   if (count > limits.eventsPerRequest) {
-    const message = `${count} events in one request; the limit is ${limits.eventsPerRequest}`;
-    return refuse({ code: 'TOO_MANY_EVENTS', message }, count);
+    return refuse(tooManyEvents(count, limits.eventsPerRequest), count);
   }
   const events = eventsFromCloudEvents(list.value, limits);
   if (!events.ok) return refuse(events.problem, count);

@@ -17,7 +17,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Limits } from '../config/limits.js';
 import { eventFromCloudEvent, isPlainJsonType } from '../domain/cloudevents.js';
 import { parseJson } from './json-body.js';
-import { type Checked, type FieldError, fail, pass } from './refusal.js';
+import { type Checked, type FieldError, fail, failWith, invalidEvents, pass } from './refusal.js';
 
 type BodyLimits = Pick<Limits, 'jsonDepth' | 'ndjsonLineBytes' | 'errorDetails'>;
 
@@ -61,7 +61,7 @@ export function cloudEventFromBinary(message: BinaryMessage, limits: BodyLimits)
       errors.push({ index: 0, field: name, message: 'is not valid percent-encoded UTF-8' });
     }
   }
-  if (errors.length > 0) return fail('INVALID_EVENTS', '1 of 1 event invalid; nothing was stored', errors);
+  if (errors.length > 0) return failWith(invalidEvents(1, 1, errors));
   const type = message.headers['content-type'];
   if (type !== undefined) attributes.push(['datacontenttype', type]);
   const body = message.body;
@@ -95,10 +95,5 @@ export function eventsFromCloudEvents(list: readonly unknown[], limits: BodyLimi
     details.push(...mapped.slice(0, Math.max(0, limits.errorDetails - details.length)));
   }
   if (invalid === 0) return pass(events);
-  const total = list.length;
-  return fail(
-    'INVALID_EVENTS',
-    `${invalid} of ${total} event${total === 1 ? '' : 's'} invalid; nothing was stored`,
-    details,
-  );
+  return failWith(invalidEvents(invalid, list.length, details));
 }

@@ -57,3 +57,19 @@ export const fail = (
   ok: false,
   problem: details === undefined ? { code, message } : { code, message, details },
 });
+
+/** A step's problem as its failed result. */
+export const failWith = (problem: Problem): Checked<never> => ({ ok: false, problem });
+
+/** More events in one request than the limit: refused whole, before any is read. */
+export const tooManyEvents = (count: number, limit: number): Problem => ({
+  code: 'TOO_MANY_EVENTS',
+  message: `${count} events in one request; the limit is ${limit}`,
+});
+
+/** Some events of a request broke a rule: all or nothing, so none is stored. */
+export const invalidEvents = (invalid: number, total: number, details: readonly FieldError[]): Problem => ({
+  code: 'INVALID_EVENTS',
+  message: `${invalid} of ${total} event${total === 1 ? '' : 's'} invalid; nothing was stored`,
+  details,
+});

@@ -11,7 +11,15 @@ import { type Event, eventSchema, type PreparedEvent } from '../domain/event.js'
 import { bodyFingerprint } from '../domain/fingerprint.js';
 import { nestsDeeperThan } from './json-depth.js';
 import { plainlyValid } from './plain-event.js';
-import { type Checked, type FieldError, fail, pass } from './refusal.js';
+import {
+  type Checked,
+  type FieldError,
+  fail,
+  failWith,
+  invalidEvents,
+  pass,
+  tooManyEvents,
+} from './refusal.js';
 
 // ajv-formats ships CommonJS with a default export; under NodeNext it arrives wrapped.
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
@@ -41,12 +49,8 @@ export function eventList(body: unknown): Checked<unknown[]> {
 type EventLimits = Pick<Limits, 'eventsPerRequest' | 'payloadBytes' | 'jsonDepth' | 'errorDetails'>;
 
 export function prepareEvents(list: readonly unknown[], limits: EventLimits): Checked<PreparedEvent[]> {
-  if (list.length > limits.eventsPerRequest) {
-    return fail(
-      'TOO_MANY_EVENTS',
-      `${list.length} events in one request; the limit is ${limits.eventsPerRequest}`,
-    );
-  }
+  if (list.length > limits.eventsPerRequest)
+    return failWith(tooManyEvents(list.length, limits.eventsPerRequest));
   const prepared = new Array<PreparedEvent>(list.length);
   const details: FieldError[] = [];
   let invalid = 0;
@@ -83,14 +87,7 @@ export function prepareEvents(list: readonly unknown[], limits: EventLimits): Ch
       };
     }
   }
-  if (invalid > 0) {
-    const total = list.length;
-    return fail(
-      'INVALID_EVENTS',
-      `${invalid} of ${total} event${total === 1 ? '' : 's'} invalid; nothing was stored`,
-      details,
-    );
-  }
+  if (invalid > 0) return failWith(invalidEvents(invalid, list.length, details));
   return pass(prepared);
 }
 
