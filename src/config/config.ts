@@ -92,6 +92,11 @@ export function loadConfig(
   if (store === 'postgres' && !databaseUrl) {
     throw new ConfigError('--store postgres needs --database-url or DATABASE_URL');
   }
+  const retention = retentionConfig(raw);
+  if (store === 'postgres' && retention?.bytes !== undefined) {
+    // PostgreSQL reuses deleted rows' space only after VACUUM: its size cannot say what is due.
+    throw new ConfigError('--retain-bytes / RETAIN_BYTES works with --store sqlite only; use --retain-days');
+  }
   const port = int('port');
   if (port > 65535) throw new ConfigError(`--port / PORT must be at most 65535, got ${port}`);
 
@@ -123,6 +128,6 @@ export function loadConfig(
     // Port 0 picks a free port, so two such processes on one host need the pid to differ.
     instanceId: raw('instanceId') || `${hostname()}:${port === 0 ? `pid-${process.pid}` : port}`,
     nats: natsConfig(raw),
-    retention: retentionConfig(raw),
+    retention,
   });
 }

@@ -12,6 +12,7 @@ import { event, prepared, tempDir } from '../support/harness.js';
 import { pruneAll, retentionContract } from '../support/retention-contract.js';
 
 retentionContract('SqliteStore', {
+  bySize: true,
   fixture: async (t) => {
     const dataDir = tempDir(t);
     return { open: async () => new SqliteStore({ dataDir, sync: 'full' }) };
@@ -19,6 +20,7 @@ retentionContract('SqliteStore', {
 });
 
 retentionContract('ThreadedSqliteStore', {
+  bySize: true,
   fixture: async (t) => {
     const dataDir = tempDir(t);
     return { open: () => ThreadedSqliteStore.open({ dataDir, sync: 'full' }) };

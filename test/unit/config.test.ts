@@ -115,3 +115,12 @@ test('retention: days and sizes as people write them; off by default; bad values
     );
   }
 });
+
+test('--retain-bytes is refused on PostgreSQL, naming the option', () => {
+  assert.throws(
+    () => loadConfig(['--store', 'postgres', '--retain-bytes', '1GB'], { DATABASE_URL: 'postgres://x@y/z' }),
+    /--retain-bytes \/ RETAIN_BYTES works with --store sqlite only; use --retain-days/,
+  );
+  const pg = loadConfig(['--store', 'postgres', '--retain-days', '7'], { DATABASE_URL: 'postgres://x@y/z' });
+  assert.equal(pg.retention?.days, 7);
+});

@@ -6,11 +6,14 @@
  * `agg_commit` takes the batch as parallel arrays, one element per delivery,
  * and returns one outcome letter per delivery (s stored, d duplicate,
  * c conflict) and the seq for live readers. Its steps:
+ * 0. the retention lock, shared: a retention step (postgres-retention.ts)
+ *    never moves a key from `agg_events` to `agg_pruned_keys` between this
+ *    commit's check and its INSERT;
  * 1. which keys are new: the first delivery of each key (the caller passes,
- *    per delivery, the position of its key's first delivery) not in
- *    `agg_events` yet, one index probe each, which also yields the stored
- *    fingerprint of the others — so seqs are drawn for exactly the new keys
- *    (a duplicate leaves no gap);
+ *    per delivery, the position of its key's first delivery) neither in
+ *    `agg_events` nor pruned (`agg_pruned_keys`), one index probe each, which
+ *    also yields the stored fingerprint of the others — so seqs are drawn
+ *    for exactly the new keys (a duplicate leaves no gap);
  * 2. the ONLY critical section: a session-level advisory lock held while the
  *    transaction takes its xid (`pg_current_xact_id()`) and its seq range, a
  *    few microseconds, released before any row is written. So across writers
@@ -26,7 +29,8 @@
  *    this INSERT returned it; otherwise its fingerprint is compared with the
  *    stored one, known from step 1 (or the batch's own first delivery); only
  *    when that differs or is unknown is the row read, and the bodies compared
- *    as JSON values (`agg_same_body`);
+ *    as JSON values (`agg_same_body`); a pruned key is a duplicate, whatever
+ *    its body;
  * 5. counters per (instance, topic) in byte order of topic (no deadlock
  *    between a replica's two commits in flight), `rejected`, and the NOTIFY
  *    that reaches other replicas after COMMIT.
@@ -43,6 +47,13 @@
 
 /** The advisory lock key of the seq draw (64-bit, shared by everything using the database); arbitrary. */
 const seqLock = '7017280000002';
+
+/** The advisory lock key of retention (postgres-retention.ts), taken shared by every commit; arbitrary. */
+export const retentionLock = '7017280000003';
+
+/** The kept record of a pruned key, as an SQL expression: the length prefix makes the join unambiguous. */
+export const prunedKeyOf = (topic: string, eventId: string) =>
+  `md5(length(${topic}) || ':' || ${topic} || ${eventId})::uuid`;
 
 /** The channel on which a commit that stored events is announced (LISTEN/NOTIFY). */
 export const commitChannel = 'agg_commit';
@@ -71,7 +82,7 @@ CREATE OR REPLACE FUNCTION agg_commit(
 LANGUAGE plpgsql AS $fn$
 DECLARE
   -- Per delivery (1-based, no NULLs, so a subscript is O(1)): for the first delivery of a key,
-  -- the stored row's fingerprint, -1 when the key is new, -2 once this commit stored it.
+  -- the stored row's fingerprint, -1 when the key is new, -2 once this commit stored it, -3 when pruned.
   st bigint[];
   fresh bigint[];
   got bigint[];
@@ -81,9 +92,11 @@ DECLARE
   me xid8;
   codes text[];
 BEGIN
+  PERFORM pg_advisory_xact_lock_shared(${retentionLock});
   -- Scalar subqueries, not NOT EXISTS: the planner would turn that into a hash anti-join over the whole table.
   SELECT array_agg(CASE WHEN d.first = d.ord THEN coalesce(
-             (SELECT e.fingerprint FROM agg_events e WHERE e.topic = d.topic AND e.event_id = d.event_id), -1)
+             (SELECT e.fingerprint FROM agg_events e WHERE e.topic = d.topic AND e.event_id = d.event_id),
+             (SELECT -3 FROM agg_pruned_keys k WHERE k.key = ${prunedKeyOf('d.topic', 'd.event_id')}), -1)
            ELSE 0 END ORDER BY d.ord) INTO st
     FROM unnest(p_topics, p_ids, p_first) WITH ORDINALITY AS d(topic, event_id, first, ord);
   SELECT coalesce(array_agg(x.ord ORDER BY x.ord), '{}') INTO fresh
@@ -115,6 +128,7 @@ BEGIN
     SELECT array_agg(CASE
              WHEN d.first = d.ord AND st[d.ord] = -2 THEN 's'
              WHEN CASE WHEN st[d.first] = -2 THEN p_fps[d.first] ELSE st[d.first] END = d.fp THEN 'd'
+             WHEN st[d.first] = -3 THEN 'd'
              ELSE (SELECT CASE WHEN e.fingerprint = d.fp
                                  OR agg_same_body(e."timestamp", e.source, e.payload, d.ts, d.source, d.payload)
                                THEN 'd' ELSE 'c' END

@@ -12,19 +12,24 @@
  * - `agg_counters`: lifetime totals per (instance_id, topic), summed on read,
  *   so replicas never update the same row;
  * - `agg_rejected`: the lifetime count of refused deliveries, per instance;
- * - `agg_meta`: the schema version;
+ * - `agg_meta`: the schema version, and retention's counters (`pruned_seq`,
+ *   `pruned_events`, `pruned_bytes`);
+ * - `agg_pruned_keys` (version 3): the keys of pruned events
+ *   (postgres-retention.ts);
  * - the functions `agg_commit` and `agg_same_body` (postgres-commit.ts).
  *
  * Version 1 (one database-wide lock held from INSERT to COMMIT) had no `xid`
  * column: opening a version-1 database adds it (no table rewrite: a constant
  * default), marks the existing rows as long settled, installs the functions
- * and records version 2. Stop every version-1 replica before starting a
+ * and records version 2. Version 3 adds `agg_pruned_keys` and the commit
+ * function that consults it; opening a version-1 or -2 database upgrades it
+ * the same way (nothing is rewritten). Stop every version-1 replica before starting a
  * version-2 one: a version-1 writer does not take the version-2 critical section.
  */
 import type { PoolClient } from 'pg';
 import { commitFunctions } from './postgres-commit.js';
 
-const schemaVersion = 2;
+const schemaVersion = 3;
 
 /** Advisory lock key of the migration (64-bit, shared by everything using the database); arbitrary. */
 const migrationLock = '7017280000001';
@@ -57,6 +62,8 @@ CREATE TABLE IF NOT EXISTS agg_counters (
   conflicts         bigint NOT NULL,
   PRIMARY KEY (instance_id, topic)
 );
+-- Version 3: the keys of pruned events, 128 bits of MD5 each (postgres-retention.ts).
+CREATE TABLE IF NOT EXISTS agg_pruned_keys (key uuid PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS agg_rejected (
   instance_id text   PRIMARY KEY,
   value       bigint NOT NULL

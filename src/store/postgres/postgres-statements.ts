@@ -5,6 +5,11 @@
  * that never grows in the middle, so paging by seq skips nothing.
  */
 import { settled } from './postgres-commit.js';
+import { retentionStatsColumn } from './postgres-retention.js';
+
+/** The highest settled seq, or the highest pruned one when retention pruned the newest rows too. */
+const lastSeq = `greatest((SELECT coalesce(max(seq), 0) FROM agg_events WHERE ${settled}),
+  (SELECT coalesce(max(value), 0) FROM agg_meta WHERE key = 'pruned_seq'))`;
 
 export const commitSql =
   'SELECT outcomes, last_seq, settle, settle_xid FROM agg_commit($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)';
@@ -19,10 +24,11 @@ SELECT (SELECT coalesce(json_agg(c ORDER BY c.topic COLLATE "C"), '[]')
                        sum(duplicate_dropped)::bigint AS duplicate_dropped, sum(conflicts)::bigint AS conflicts
                   FROM agg_counters GROUP BY topic) c) AS topics,
        (SELECT coalesce(sum(value), 0)::bigint FROM agg_rejected) AS rejected,
-       (SELECT coalesce(max(seq), 0) FROM agg_events WHERE ${settled}) AS last_seq`;
+       ${lastSeq} AS last_seq,
+       ${retentionStatsColumn} AS retention`;
 
 const eventColumns = 'seq, topic, event_id, "timestamp", source, payload, received_at';
 export const listSql = `SELECT ${eventColumns} FROM agg_events WHERE seq > $1 AND ${settled} ORDER BY seq LIMIT $2`;
 export const listTopicSql = `SELECT ${eventColumns} FROM agg_events
  WHERE topic = $1 AND seq > $2 AND ${settled} ORDER BY seq LIMIT $3`;
-export const lastSeqSql = `SELECT coalesce(max(seq), 0) AS s FROM agg_events WHERE ${settled}`;
+export const lastSeqSql = `SELECT ${lastSeq} AS s`;

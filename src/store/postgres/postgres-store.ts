@@ -27,14 +27,18 @@ import type {
   InsertResult,
   ListQuery,
   NewestQuery,
+  PruneRequest,
+  PruneResult,
+  RetentionStats,
   StoreStats,
   StoreTotals,
   TopicCounters,
 } from '../event-store.js';
-import { noRetention, StoreUnavailableError, totalOf } from '../event-store.js';
+import { StoreUnavailableError, totalOf } from '../event-store.js';
 import { commitArguments, decodeOutcomes } from './postgres-commit-args.js';
 import { translatePgError } from './postgres-faults.js';
 import { listNewest } from './postgres-newest.js';
+import { pruneStep, retentionOf } from './postgres-retention.js';
 import { migrate } from './postgres-schema.js';
 import { commitSql, endedSql, lastSeqSql, listSql, listTopicSql, statsSql } from './postgres-statements.js';
 import { readTotals } from './postgres-totals.js';
@@ -186,18 +190,41 @@ export class PostgresStore implements EventStore {
   }
 
   async stats(): Promise<StoreStats> {
-    const { rows } = await this.#query<{ topics: TopicCounters[]; rejected: string; last_seq: string }>(
-      statsSql,
-      [],
-    );
+    const { rows } = await this.#query<{
+      topics: TopicCounters[];
+      rejected: string;
+      last_seq: string;
+      retention: RetentionStats | null;
+    }>(statsSql, []);
     const topics = rows[0].topics;
     return {
       ...totalOf(topics),
       topics,
       rejected: Number(rows[0].rejected),
       last_seq: Number(rows[0].last_seq),
-      retention: noRetention,
+      retention: retentionOf(rows[0].retention),
     };
+  }
+
+  /** One retention step on a read connection (postgres-retention.ts): commits never queue behind it here. */
+  async prune(request: PruneRequest): Promise<PruneResult> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.#pool.connect();
+    } catch (err) {
+      throw new StoreUnavailableError(err);
+    }
+    client.on('error', ignore);
+    let fault: Error | undefined;
+    try {
+      return await pruneStep(client, request);
+    } catch (err) {
+      fault = err as Error;
+      throw translatePgError(err);
+    } finally {
+      client.off('error', ignore);
+      client.release(fault);
+    }
   }
 
   async list(query: ListQuery): Promise<StoredEvent[]> {
