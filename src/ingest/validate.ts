@@ -109,6 +109,10 @@ function payloadProblem(value: object, text: string | undefined, limits: EventLi
     return `must be at most ${limits.payloadBytes} bytes serialised`;
   }
   if (nestsDeeperThan(text, limits.jsonDepth)) return depthMessage;
+  // Only text with an escape needs a look: most payloads have none.
+  if (text.includes('\\u') && unstorableEscape.test(text)) {
+    return 'must not contain NUL (U+0000) or unpaired UTF-16 surrogates, in strings or keys';
+  }
   // JSON.stringify writes a number too large for a double (1e400 parses as Infinity) as null:
   // storing that would silently change the event. Only text containing `null` needs a look.
   if (text.includes('null') && hasNonFiniteNumber(value)) {
@@ -116,6 +120,15 @@ function payloadProblem(value: object, text: string | undefined, limits: EventLi
   }
   return undefined;
 }
+
+/**
+ * NUL and unpaired surrogates as JSON.stringify writes them (`\u0000`,
+ * `\ud800`…, lowercase), not preceded by an escaping backslash. PostgreSQL
+ * decides "same body" by comparing payloads as jsonb, which cannot hold
+ * either, so there a resend with another key order would be a conflict and on
+ * SQLite a duplicate: refused on every store alike instead.
+ */
+const unstorableEscape = /(?<!\\)(?:\\\\)*\\u(?:0000|d[89a-f][0-9a-f]{2})/;
 
 /** Walks a parsed JSON value without recursion (its depth is already bounded, but cheaply so). */
 function hasNonFiniteNumber(value: unknown): boolean {

@@ -55,6 +55,9 @@ const badEvents: [string, Record<string, unknown>, string][] = [
   ['event_id with a lone surrogate', { event_id: 'x\uDC00' }, 'event_id'],
   ['source with a lone surrogate', { source: '\uD83D' }, 'source'],
   ['payload nested 33 levels deep', { payload: nested(33) }, 'payload'],
+  ['payload with NUL in a string', { payload: { note: 'a\u0000b' } }, 'payload'],
+  ['payload with NUL in a key', { payload: { deep: { 'k\u0000': 1 } } }, 'payload'],
+  ['payload with a lone surrogate', { payload: { list: ['x\uDC00'] } }, 'payload'],
 ];
 
 describe('validation', () => {

@@ -45,17 +45,26 @@ const unit = fc.oneof(
   { weight: 1, arbitrary: odd },
 );
 export const text = (maxLength: number) => fc.string({ unit, maxLength });
+/**
+ * Text inside payloads: the same, without NUL and lone surrogates, which a
+ * payload may not hold (they are added only by the `badPayloadChar` mutation).
+ */
+const payloadUnit = unit.filter((c) => c !== '\u0000' && !/[\uD800-\uDFFF]/.test(c));
+const payloadText = (maxLength: number) => fc.string({ unit: payloadUnit, maxLength });
 
 const leaf: fc.Arbitrary<Json> = fc.oneof(
   fc.constant(null),
   fc.boolean(),
   fc.integer(),
   fc.double({ noNaN: true, noDefaultInfinity: true }),
-  text(12),
+  payloadText(12),
   fc.constantFrom({ raw: '1.0' }, { raw: '-0' }, { raw: '1E+2' }, { raw: '12345678901234567890' }),
 );
 // Keys that sjson refuses are added only by the `proto` mutation.
-const key = fc.oneof(text(6), fc.constantFrom('a', 'b', 'toString', 'hasOwnProperty', 'events', 'topic'));
+const key = fc.oneof(
+  payloadText(6),
+  fc.constantFrom('a', 'b', 'toString', 'hasOwnProperty', 'events', 'topic'),
+);
 const tree: fc.Memo<Json> = fc.memo((n) =>
   n <= 1
     ? leaf
@@ -121,6 +130,11 @@ const mutation = fc.oneof(
     inPayload: fc.boolean(),
   }),
   fc.record({ kind: fc.constant('infinite'), raw: fc.constantFrom('1e400', '-1e999') }),
+  fc.record({
+    kind: fc.constant('badPayloadChar'),
+    c: fc.oneof(fc.constant('\u0000'), lone),
+    inKey: fc.boolean(),
+  }),
   fc.record({ kind: fc.constant('harmless') }),
   fc.record({ kind: fc.constant('dupKey'), field: fc.constantFrom(...fields), garbageLast: fc.boolean() }),
 );
@@ -184,6 +198,10 @@ function mutate(entries: [string, Json][], m: Mutation | null): [string, Json][]
     }
     case 'infinite':
       return set('payload', { entries: [...payloadOf().entries, ['n', { raw: m.raw }]] });
+    case 'badPayloadChar': {
+      const bad: [string, Json] = m.inKey ? [`k${m.c}`, 1] : ['s', `a${m.c}b`];
+      return set('payload', { entries: [...payloadOf().entries, bad] });
+    }
     case 'harmless':
       return set('payload', {
         entries: [...payloadOf().entries, ['constructor', 1], ['prototype', pollution]],
