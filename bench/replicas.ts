@@ -12,7 +12,7 @@
  *   npm run bench:replicas -- --rounds 5
  *   npm run bench:replicas -- --smoke      tiny counts (CI runs this so the script cannot rot)
  */
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { postgresRaw } from './support/postgres-raw.js';
 import { replicatedLoad } from './support/replicated-load.js';
 import { appendResults } from './support/results.js';
@@ -48,6 +48,8 @@ const store = (replicas: number): Config => ({
   },
 });
 const configs = [raw(1), raw(2), store(1), store(2), store(3)];
+// Other work on the machine skews every figure: the load average before and after says how much there was.
+const loadBefore = loadavg()[0];
 const rates = configs.map(() => [] as number[]);
 const problems: string[] = [];
 
@@ -92,6 +94,7 @@ const lines = [
     ? 'Totals checked: every run stored exactly the unique events sent.'
     : `TOTALS WRONG: ${problems.join('; ')}`,
   `3 replicas: ${s3.toLocaleString('en-US')} events/s (${ratio(s3, s1).toFixed(2)}× one replica).`,
+  `Load average (1 min) before / after the run: ${loadBefore.toFixed(1)} / ${loadavg()[0].toFixed(1)} on ${cpus().length} CPUs.`,
 ];
 const text = lines.join('\n');
 console.log(text);
