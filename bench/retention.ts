@@ -6,6 +6,10 @@
  * costs on disk (the dedup table's pages, by dbstat, per key; and the whole
  * database compacted with VACUUM INTO, per key).
  *
+ * `--part pg-keys`: the same on PostgreSQL (a throwaway database on
+ * BENCH_DATABASE_URL): the `agg_pruned_keys` table and its index per key,
+ * as written and after VACUUM FULL.
+ *
  * `--part disk`: a server under a steady open-loop load (`--rate` events/s in
  * batches of 100, ~200-byte payloads), first without retention, then with
  * `--retain-bytes`; prints the database size over time (file, WAL, pages in
@@ -13,6 +17,7 @@
  * only while pruning runs, so the cost of pruning to the writer shows.
  *
  *   npm run bench:retention -- --part keys --keys 1000000
+ *   npm run bench:retention -- --part pg-keys --keys 200000
  *   npm run bench:retention -- --part disk --rate 5000 --seconds 150 --retain 64MB
  */
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -20,6 +25,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
+import pg from 'pg';
 import { Pool } from 'undici';
 import { defaultLimits } from '../src/config/limits.js';
 import { parseSize } from '../src/config/size.js';
@@ -27,7 +33,9 @@ import type { StatsBody } from '../src/http/routes/stats.js';
 import { prepareEvents } from '../src/ingest/validate.js';
 import { quantile } from '../src/loadgen/sender.js';
 import { startServer } from '../src/loadgen/server-process.js';
+import { PostgresStore } from '../src/store/postgres/postgres-store.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
+import { withDatabase } from './support/postgres-database.js';
 
 const { values } = parseArgs({
   options: {
@@ -57,7 +65,54 @@ console.log(
 );
 
 if (values.part === 'keys') await keysPart(Number(values.keys));
+else if (values.part === 'pg-keys') await withDatabase((url) => pgKeysPart(url, Number(values.keys)));
 else await diskPart();
+
+async function pgKeysPart(url: string, n: number): Promise<void> {
+  const store = await PostgresStore.open({ url, instanceId: 'bench-retention' });
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  try {
+    const batch = 5000;
+    const t0 = performance.now();
+    for (let b = 0; b < n; b += batch) {
+      const raw = Array.from({ length: Math.min(batch, n - b) }, (_, i) => eventOf('k', b + i));
+      const checked = prepareEvents(raw, { ...defaultLimits, eventsPerRequest: batch });
+      if (!checked.ok) throw new Error(checked.problem.message);
+      await store.insertBatch({ events: checked.value, receivedAt: 1, rejected: 0 });
+    }
+    console.log(
+      `stored ${n.toLocaleString('en-US')} events in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    );
+    const t1 = performance.now();
+    let pruned = 0;
+    for (;;) {
+      const r = await store.prune({ receivedBefore: 2, maxEvents: 5000 });
+      pruned += r.pruned;
+      if (!r.more) break;
+    }
+    const seconds = (performance.now() - t1) / 1000;
+    console.log(
+      `pruned ${pruned.toLocaleString('en-US')} bodies in ${seconds.toFixed(1)} s (${Math.round(pruned / seconds).toLocaleString('en-US')}/s)`,
+    );
+    const size = async () => {
+      const { rows } = await admin.query<{ b: string }>(
+        "SELECT pg_total_relation_size('agg_pruned_keys') AS b",
+      );
+      return Number(rows[0].b);
+    };
+    const asWritten = await size();
+    console.log(
+      `agg_pruned_keys with its index: ${mb(asWritten)} = ${(asWritten / n).toFixed(1)} B per kept key (as written)`,
+    );
+    await admin.query('VACUUM FULL agg_pruned_keys');
+    const compact = await size();
+    console.log(`after VACUUM FULL: ${mb(compact)} = ${(compact / n).toFixed(1)} B per kept key`);
+  } finally {
+    await admin.end();
+    await store.close();
+  }
+}
 
 async function keysPart(n: number): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'agg-retention-keys-'));

@@ -173,3 +173,16 @@ test('bench:compression smoke: plain and gzip bodies verified, pages read in eac
   for (const e of ['identity', 'gzip', 'br'])
     assert.match(stdout, new RegExp(`\\| ${e} \\| \\d+ \\| \\d+ \\|`));
 });
+
+test('bench:retention smoke on PostgreSQL: bytes per kept key', { skip: pg.skip }, async () => {
+  pg.require();
+  const { stdout } = await run(
+    process.execPath,
+    [benchScript('retention'), '--part', 'pg-keys', '--keys', '5000'],
+    {
+      timeout: 120_000,
+    },
+  );
+  assert.match(stdout, /pruned 5,000 bodies/);
+  assert.match(stdout, /agg_pruned_keys with its index: .* = [\d.]+ B per kept key/);
+});
