@@ -40,18 +40,28 @@ interface Queued {
   readonly id: number;
   readonly batch: Batch;
 }
-let queued: Queued[] = [];
+const queued: Queued[] = [];
+/** Most events folded into one transaction from several batches. */
+const MERGE_EVENTS = 512;
 
 /**
- * Commits every batch that arrived since the last commit in one transaction:
- * group commit across the batches the server sent while the previous fsync
- * ran, so more batches in flight cost no more fsyncs. If that transaction
+ * Commits the batches that arrived since the last commit in one transaction
+ * (up to MERGE_EVENTS events): group commit across the batches the server
+ * sent while the previous fsync ran, so more small batches in flight cost no more fsyncs. If that transaction
  * fails, each batch is retried alone, so one batch's fault does not fail the others.
  */
 function commitQueued(): void {
-  const group = queued;
-  queued = [];
-  if (group.length === 0) return;
+  if (queued.length === 0) return;
+  // Only small batches are folded together (single-event requests, where the fsync is the cost);
+  // large ones commit one by one, so the server answers each while the next commits.
+  let take = 1;
+  let events = queued[0].batch.events.length;
+  while (take < queued.length && events + queued[take].batch.events.length <= MERGE_EVENTS) {
+    events += queued[take].batch.events.length;
+    take++;
+  }
+  const group = queued.splice(0, take);
+  if (queued.length > 0) setImmediate(commitQueued);
   let outcomes: Attempt[];
   try {
     outcomes = store.insertBatchesSync(group.map((q) => q.batch)).map((result) => ({ result }));
@@ -87,7 +97,7 @@ port.on('message', (request: WorkerRequest) => {
     return;
   }
   // Inserts that arrived before this message are committed first, as if it had waited its turn.
-  commitQueued();
+  while (queued.length > 0) commitQueued();
   if (request.op === 'prune') {
     // One bounded retention step, between commits like any message (see sqlite-pruner.ts).
     let reply: WorkerReply;
