@@ -13,7 +13,7 @@ import type { FastifyError, FastifyReply } from 'fastify';
 import { unsupportedMediaType } from '../ingest/admission.js';
 import { type EncodingError, supportedEncodings } from '../ingest/content-encoding.js';
 import type { Refusal, RefusalCode } from '../ingest/refusal.js';
-import type { OverloadedError, ShuttingDownError } from '../ingest/writer.js';
+import type { OverloadedError, ShuttingDownError } from '../ingest/writer-errors.js';
 import type { StoreFaultCode } from '../store/event-store.js';
 
 export const errorStatus = {

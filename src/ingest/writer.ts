@@ -14,22 +14,7 @@
 import type { PreparedEvent } from '../domain/event.js';
 import { type Outcome, OutcomeTally } from '../domain/outcome.js';
 import { type EventStore, type InsertResult, storeFaultCode } from '../store/event-store.js';
-
-/** The queue is full; retry later (HTTP 503 + Retry-After). */
-export class OverloadedError extends Error {
-  readonly code = 'QUEUE_FULL';
-  constructor() {
-    super('the write queue is full');
-  }
-}
-
-/** The writer is draining for shutdown and takes no new work. */
-export class ShuttingDownError extends Error {
-  readonly code = 'SHUTTING_DOWN';
-  constructor() {
-    super('the aggregator is shutting down');
-  }
-}
+import { OverloadedError, ShuttingDownError } from './writer-errors.js';
 
 interface WriterOptions {
   /** Events allowed to wait before submit() refuses with OverloadedError. */

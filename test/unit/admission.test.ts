@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { defaultLimits } from '../../src/config/limits.js';
 import { faultAnswer, refusalAnswer } from '../../src/http/errors.js';
 import { admit } from '../../src/ingest/admission.js';
-import { OverloadedError, ShuttingDownError } from '../../src/ingest/writer.js';
+import { OverloadedError, ShuttingDownError } from '../../src/ingest/writer-errors.js';
 import { StorageFullError, StoreUnavailableError } from '../../src/store/event-store.js';
 import { deserializeError, serializeError } from '../../src/store/sqlite/worker-protocol.js';
 import { event } from '../support/harness.js';

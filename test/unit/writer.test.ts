@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { PreparedEvent } from '../../src/domain/event.js';
-import { type CommitInfo, OverloadedError, ShuttingDownError, Writer } from '../../src/ingest/writer.js';
+import { type CommitInfo, Writer } from '../../src/ingest/writer.js';
+import { OverloadedError, ShuttingDownError } from '../../src/ingest/writer-errors.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { event, prepared as prepare, tempDir } from '../support/harness.js';
 

@@ -14,7 +14,7 @@ import type { Writer } from '../../ingest/writer.js';
 import { historySeconds, type RateHistory, type SeriesQuery } from '../../live/rate-history.js';
 import type { Counters, EventStore, RetentionStats } from '../../store/event-store.js';
 import { compressResponses } from '../plugins/compression.js';
-import { statsHistorySchema, statsSchema, statsSummarySchema } from '../schemas.js';
+import { statsHistorySchema, statsSchema, statsSummarySchema } from '../stats-schemas.js';
 
 /** The body of GET /stats; the one declaration its readers (CLI bench, tests, benchmarks) share. */
 export interface StatsBody extends Counters {

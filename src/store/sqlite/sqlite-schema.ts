@@ -1,4 +1,8 @@
-/** The SQLite store's tables (the dedup index's own table is in key-index.ts). */
+/** The SQLite store's file, settings and tables (the dedup index's own table is in key-index.ts). */
+import { randomInt } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 export const SCHEMA_VERSION = 2;
 
 export const schema = `
@@ -30,3 +34,44 @@ export const retentionStatsSql = `SELECT
   coalesce((SELECT value FROM meta WHERE key = 'pruned_bytes'), 0) AS bytes_reclaimed,
   coalesce((SELECT value FROM meta WHERE key = 'pruned_events'), 0) AS keys_kept,
   coalesce((SELECT value FROM meta WHERE key = 'pruned_seq'), 0) AS pruned_through_seq`;
+
+const databaseFile = 'aggregator.db';
+
+export interface DatabaseOptions {
+  readonly dataDir: string;
+  readonly sync: 'full' | 'normal';
+  readonly cacheMiB?: number;
+  readonly pageSize?: number;
+}
+
+/**
+ * Opens (or creates) the database file with the store's settings, creates or
+ * checks the schema version, and returns this database's key-hash seed.
+ */
+export function openDatabase(options: DatabaseOptions): {
+  db: Database.Database;
+  location: string;
+  seed: number;
+} {
+  mkdirSync(options.dataDir, { recursive: true });
+  const location = join(options.dataDir, databaseFile);
+  const db = new Database(location);
+  // Must precede WAL mode: it only takes effect while the file is still empty.
+  if (options.pageSize) db.pragma(`page_size = ${options.pageSize}`);
+  db.pragma('journal_mode = WAL');
+  db.pragma(`synchronous = ${options.sync === 'full' ? 'FULL' : 'NORMAL'}`);
+  db.pragma(`cache_size = ${-1024 * (options.cacheMiB ?? 16)}`);
+  db.pragma('busy_timeout = 5000');
+  db.exec(schema);
+  const get = db.prepare<[string], number>('SELECT value FROM meta WHERE key = ?').pluck();
+  const put = db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)');
+  put.run('schema_version', SCHEMA_VERSION);
+  const version = get.get('schema_version');
+  if (version !== SCHEMA_VERSION) {
+    db.close();
+    throw new Error(`${location} has schema version ${version}; this build reads ${SCHEMA_VERSION}`);
+  }
+  // A per-database seed keeps crafted key collisions from being portable between installations.
+  put.run('hash_seed', randomInt(0, 2 ** 31));
+  return { db, location, seed: get.get('hash_seed') ?? 0 };
+}

@@ -18,10 +18,8 @@
  * - retention (sqlite-pruner.ts) deletes the oldest rows and leaves a marker
  *   of each key in the dedup index (pruned-keys.ts).
  */
-import { randomInt } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import Database, { type Statement } from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import type { Statement } from 'better-sqlite3';
 import type { PreparedEvent, StoredEvent } from '../../domain/event.js';
 import { keyHash, sameBody } from '../../domain/fingerprint.js';
 import { type Outcome, TopicTally } from '../../domain/outcome.js';
@@ -41,7 +39,7 @@ import { isPrunedMarker, prunedMarker } from './pruned-keys.js';
 import { pingSqlite, translate } from './sqlite-faults.js';
 import { SqlitePruner } from './sqlite-pruner.js';
 import { SqliteReader } from './sqlite-reader.js';
-import { SCHEMA_VERSION, schema } from './sqlite-schema.js';
+import { openDatabase } from './sqlite-schema.js';
 
 export interface SqliteStoreOptions {
   readonly dataDir: string;
@@ -57,8 +55,6 @@ export interface SqliteStoreOptions {
 }
 
 const ROWS_PER_STATEMENT = 32;
-
-const databaseFile = 'aggregator.db';
 
 export class SqliteStore implements EventStore {
   readonly location: string;
@@ -79,18 +75,10 @@ export class SqliteStore implements EventStore {
   #lastSeq: number;
 
   constructor(options: SqliteStoreOptions) {
-    mkdirSync(options.dataDir, { recursive: true });
-    this.location = join(options.dataDir, databaseFile);
-    const db = new Database(this.location);
+    const { db, location, seed } = openDatabase(options);
+    this.location = location;
     this.#db = db;
-    // Must precede WAL mode: it only takes effect while the file is still empty.
-    if (options.pageSize) db.pragma(`page_size = ${options.pageSize}`);
-    db.pragma('journal_mode = WAL');
-    db.pragma(`synchronous = ${options.sync === 'full' ? 'FULL' : 'NORMAL'}`);
-    db.pragma(`cache_size = ${-1024 * (options.cacheMiB ?? 16)}`);
-    db.pragma('busy_timeout = 5000');
-    db.exec(schema);
-    this.#seed = this.#loadMeta();
+    this.#seed = seed;
     this.#hashKey = options.hashKey ?? keyHash;
     this.#keys = new KeyIndex(db, { mergeAt: 250_000, chunks: 16, ...options.keyIndex });
 
@@ -124,20 +112,6 @@ export class SqliteStore implements EventStore {
         return { outcomes, lastSeq: this.#lastSeq };
       }),
     ).immediate;
-  }
-
-  /** Creates or checks the schema version and returns this database's key-hash seed. */
-  #loadMeta(): number {
-    const get = this.#db.prepare<[string], number>('SELECT value FROM meta WHERE key = ?').pluck();
-    const put = this.#db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)');
-    put.run('schema_version', SCHEMA_VERSION);
-    const version = get.get('schema_version');
-    if (version !== SCHEMA_VERSION) {
-      throw new Error(`${this.location} has schema version ${version}; this build reads ${SCHEMA_VERSION}`);
-    }
-    // A per-database seed keeps crafted key collisions from being portable between installations.
-    put.run('hash_seed', randomInt(0, 2 ** 31));
-    return get.get('hash_seed') ?? 0;
   }
 
   /**
