@@ -208,13 +208,7 @@ export class PostgresStore implements EventStore {
 
   /** One retention step on a read connection (postgres-retention.ts): commits never queue behind it here. */
   async prune(request: PruneRequest): Promise<PruneResult> {
-    let client: pg.PoolClient;
-    try {
-      client = await this.#pool.connect();
-    } catch (err) {
-      throw new StoreUnavailableError(err);
-    }
-    client.on('error', ignore);
+    const client = await this.#connect(this.#pool);
     let fault: Error | undefined;
     try {
       return await pruneStep(client, request);
@@ -263,10 +257,10 @@ export class PostgresStore implements EventStore {
     await Promise.all([this.#pool.end(), this.#writePool.end()]);
   }
 
-  async #connect(): Promise<pg.PoolClient> {
+  async #connect(pool: pg.Pool = this.#writePool): Promise<pg.PoolClient> {
     let client: pg.PoolClient;
     try {
-      client = await this.#writePool.connect();
+      client = await pool.connect();
     } catch (err) {
       throw new StoreUnavailableError(err);
     }
