@@ -8,25 +8,15 @@
 import type { StoredEvent } from '../../domain/event.js';
 import type { NewestQuery } from '../event-store.js';
 import { settled } from './postgres-commit.js';
+import { eventColumns as columns, type EventRow, toStoredEvent } from './postgres-statements.js';
 
-const columns = 'seq, topic, event_id, "timestamp", source, payload, received_at';
 const newestSql = `SELECT ${columns} FROM agg_events
  WHERE seq < $1 AND ${settled} ORDER BY seq DESC LIMIT $2`;
 const newestTopicSql = `SELECT ${columns} FROM agg_events
  WHERE topic = $3 AND seq < $1 AND ${settled} ORDER BY seq DESC LIMIT $2`;
 
-interface Row {
-  seq: string;
-  topic: string;
-  event_id: string;
-  timestamp: string;
-  source: string;
-  payload: string;
-  received_at: string;
-}
-
 /** Runs one statement (the store's read pool, with its error translation). */
-type Query = (text: string, values: unknown[]) => Promise<{ rows: Row[] }>;
+type Query = (text: string, values: unknown[]) => Promise<{ rows: EventRow[] }>;
 
 export async function listNewest(query: Query, q: NewestQuery): Promise<StoredEvent[]> {
   // seq is a bigint: a bound past every stored seq when none is given.
@@ -35,5 +25,5 @@ export async function listNewest(query: Query, q: NewestQuery): Promise<StoredEv
     q.topic === undefined
       ? await query(newestSql, [before, q.limit])
       : await query(newestTopicSql, [before, q.limit, q.topic]);
-  return rows.map((r) => ({ ...r, seq: Number(r.seq), received_at: Number(r.received_at) }));
+  return rows.map(toStoredEvent);
 }

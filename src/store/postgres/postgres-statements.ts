@@ -4,6 +4,7 @@
  * transaction, and every older one, has ended — a prefix of the seq order
  * that never grows in the middle, so paging by seq skips nothing.
  */
+import type { StoredEvent } from '../../domain/event.js';
 import { settled } from './postgres-commit.js';
 import { retentionStatsColumn } from './postgres-retention.js';
 
@@ -27,7 +28,24 @@ SELECT (SELECT coalesce(json_agg(c ORDER BY c.topic COLLATE "C"), '[]')
        ${lastSeq} AS last_seq,
        ${retentionStatsColumn} AS retention`;
 
-const eventColumns = 'seq, topic, event_id, "timestamp", source, payload, received_at';
+export const eventColumns = 'seq, topic, event_id, "timestamp", source, payload, received_at';
+
+/** A row of eventColumns as pg returns it (bigints as strings). */
+export interface EventRow {
+  seq: string;
+  topic: string;
+  event_id: string;
+  timestamp: string;
+  source: string;
+  payload: string;
+  received_at: string;
+}
+
+export const toStoredEvent = (r: EventRow): StoredEvent => ({
+  ...r,
+  seq: Number(r.seq),
+  received_at: Number(r.received_at),
+});
 export const listSql = `SELECT ${eventColumns} FROM agg_events WHERE seq > $1 AND ${settled} ORDER BY seq LIMIT $2`;
 export const listTopicSql = `SELECT ${eventColumns} FROM agg_events
  WHERE topic = $1 AND seq > $2 AND ${settled} ORDER BY seq LIMIT $3`;

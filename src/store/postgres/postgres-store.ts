@@ -40,7 +40,16 @@ import { translatePgError } from './postgres-faults.js';
 import { listNewest } from './postgres-newest.js';
 import { pruneStep, retentionOf } from './postgres-retention.js';
 import { migrate } from './postgres-schema.js';
-import { commitSql, endedSql, lastSeqSql, listSql, listTopicSql, statsSql } from './postgres-statements.js';
+import {
+  commitSql,
+  type EventRow,
+  endedSql,
+  lastSeqSql,
+  listSql,
+  listTopicSql,
+  statsSql,
+  toStoredEvent,
+} from './postgres-statements.js';
 import { readTotals } from './postgres-totals.js';
 import { type CommitListener, CommitWatcher } from './postgres-watch.js';
 
@@ -60,16 +69,6 @@ interface CommitRow {
   last_seq: string;
   settle: string | null;
   settle_xid: string | null;
-}
-
-interface EventRow {
-  seq: string;
-  topic: string;
-  event_id: string;
-  timestamp: string;
-  source: string;
-  payload: string;
-  received_at: string;
 }
 
 export class PostgresStore implements EventStore {
@@ -226,7 +225,7 @@ export class PostgresStore implements EventStore {
       query.topic === undefined
         ? await this.#query<EventRow>(listSql, [query.after, query.limit])
         : await this.#query<EventRow>(listTopicSql, [query.topic, query.after, query.limit]);
-    return rows.map((r) => ({ ...r, seq: Number(r.seq), received_at: Number(r.received_at) }));
+    return rows.map(toStoredEvent);
   }
 
   totals(): Promise<StoreTotals> {
