@@ -1,7 +1,10 @@
 /** The store contract on the embedded SQLite store, inline and with its writer thread. */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { Event } from '../../src/domain/event.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { ThreadedSqliteStore } from '../../src/store/sqlite/threaded-sqlite-store.js';
-import { tempDir } from '../support/harness.js';
+import { event, prepared, tempDir } from '../support/harness.js';
 import { storeContract } from '../support/store-contract.js';
 
 storeContract('SqliteStore', {
@@ -16,4 +19,62 @@ storeContract('ThreadedSqliteStore', {
     const dataDir = tempDir(t);
     return { open: () => ThreadedSqliteStore.open({ dataDir, sync: 'full' }) };
   },
+});
+
+/**
+ * The writer thread commits every batch that waits in ONE transaction (one fsync);
+ * each batch must still be decided in order as if it had been committed alone.
+ */
+describe('several batches in one SQLite transaction', () => {
+  const at = Date.parse('2026-11-29T12:00:00Z');
+  const batch = (events: Event[], receivedAt: number, rejected = 0) => ({
+    events: prepared(events),
+    receivedAt,
+    rejected,
+  });
+
+  test('each batch decided in order as if alone: outcomes, seqs, received_at, counters, rejected', async (t) => {
+    const store = new SqliteStore({ dataDir: tempDir(t), sync: 'full' });
+    t.after(() => store.close());
+    store.insertBatchSync(batch([event(0, { topic: 'a' })], at));
+    const results = store.insertBatchesSync([
+      batch([event(1, { topic: 'a' }), event(0, { topic: 'a' })], at + 1, 2),
+      batch([event(1, { topic: 'a' }), event(2, { topic: 'b' })], at + 2),
+      batch([event(2, { topic: 'b', source: 'changed' }), event(3, { topic: 'b' })], at + 3, 1),
+    ]);
+    assert.deepEqual(results, [
+      { outcomes: ['stored', 'duplicate'], lastSeq: 2 },
+      { outcomes: ['duplicate', 'stored'], lastSeq: 3 },
+      { outcomes: ['conflict', 'stored'], lastSeq: 4 },
+    ]);
+    const rows = await store.list({ after: 0, limit: 10 });
+    assert.deepEqual(
+      rows.map((r) => [r.seq, r.topic, r.event_id, r.received_at]),
+      [
+        [1, 'a', event(0).event_id, at],
+        [2, 'a', event(1).event_id, at + 1],
+        [3, 'b', event(2).event_id, at + 2],
+        [4, 'b', event(3).event_id, at + 3],
+      ],
+    );
+    const s = await store.stats();
+    assert.deepEqual(
+      [s.received, s.unique_processed, s.duplicate_dropped, s.conflicts, s.rejected],
+      [7, 4, 3, 1, 3],
+    );
+  });
+
+  test('single-event requests sent at once through the writer thread: exact outcomes and counters', async (t) => {
+    const store = await ThreadedSqliteStore.open({ dataDir: tempDir(t), sync: 'full' });
+    t.after(() => store.close());
+    // 200 requests of one event each, in flight together: 150 keys, 50 of them sent twice.
+    const keys = Array.from({ length: 200 }, (_, i) => (i < 150 ? i : i - 150));
+    const results = await Promise.all(keys.map((k) => store.insertBatch(batch([event(k)], at))));
+    const outcomes = results.map((r) => r.outcomes[0]);
+    assert.deepEqual(outcomes.slice(0, 150), Array(150).fill('stored'));
+    assert.deepEqual(outcomes.slice(150), Array(50).fill('duplicate'));
+    const s = await store.stats();
+    assert.deepEqual([s.received, s.unique_processed, s.duplicate_dropped, s.last_seq], [200, 150, 50, 150]);
+    assert.equal((await store.list({ after: 0, limit: 1000 })).length, 150);
+  });
 });

@@ -105,13 +105,7 @@ export class SqliteStore implements EventStore {
       db.prepare<[], number | null>('SELECT max(seq) FROM events').pluck().get() ?? 0,
       this.#pruner.prunedThrough,
     );
-    this.#transaction = db.transaction((batches: readonly Batch[]) =>
-      batches.map((batch) => {
-        if (batch.rejected > 0) this.#reject.run(batch.rejected);
-        const outcomes = this.#apply(batch.events, batch.receivedAt);
-        return { outcomes, lastSeq: this.#lastSeq };
-      }),
-    ).immediate;
+    this.#transaction = db.transaction((batches: readonly Batch[]) => this.#apply(batches)).immediate;
   }
 
   /**
@@ -144,47 +138,57 @@ export class SqliteStore implements EventStore {
     return undefined;
   }
 
-  #apply(events: readonly PreparedEvent[], receivedAt: number): Outcome[] {
+  /**
+   * Decides each batch's deliveries in order as if alone, but writes all batches together (multi-row
+   * statements, one counter row a topic): single-event requests cost no statement of their own.
+   */
+  #apply(batches: readonly Batch[]): InsertResult[] {
     const committed = this.#lastSeq;
-    const outcomes = new Array<Outcome>(events.length);
     const pending: PreparedEvent[] = [];
     const hashes: number[] = [];
+    const receivedAts: number[] = [];
     const tally = new TopicTally();
-    for (let i = 0; i < events.length; i++) {
-      const e = events[i];
-      const h = this.#hashKey(e.topic, e.event_id, this.#seed);
-      const found = this.#find(h, e, committed, pending);
-      let outcome: Outcome;
-      if (found === undefined) {
-        pending.push(e);
-        hashes.push(h);
-        // Seqs are assigned here, explicitly: the rows are written below in multi-row statements.
-        this.#keys.add(h, committed + pending.length);
-        outcome = 'stored';
-      } else if (found[1] === e.fingerprint) {
-        outcome = 'duplicate';
-      } else {
-        const stored = found[0] > committed ? pending[found[0] - committed - 1] : this.#body.get(found[0]);
-        outcome = stored !== undefined && sameBody(stored, e) ? 'duplicate' : 'conflict';
+    let rejected = 0;
+    const perBatch = batches.map((batch) => {
+      rejected += batch.rejected;
+      const { events, receivedAt } = batch;
+      const outcomes = new Array<Outcome>(events.length);
+      for (let i = 0; i < events.length; i++) {
+        const e = events[i];
+        const h = this.#hashKey(e.topic, e.event_id, this.#seed);
+        const found = this.#find(h, e, committed, pending);
+        let outcome: Outcome;
+        if (found === undefined) {
+          pending.push(e);
+          hashes.push(h);
+          receivedAts.push(receivedAt);
+          // Seqs are assigned here, explicitly: the rows are written below in multi-row statements.
+          this.#keys.add(h, committed + pending.length);
+          outcome = 'stored';
+        } else if (found[1] === e.fingerprint) {
+          outcome = 'duplicate';
+        } else {
+          const stored = found[0] > committed ? pending[found[0] - committed - 1] : this.#body.get(found[0]);
+          outcome = stored !== undefined && sameBody(stored, e) ? 'duplicate' : 'conflict';
+        }
+        outcomes[i] = outcome;
+        tally.add(e.topic, outcome);
       }
-      outcomes[i] = outcome;
-      tally.add(e.topic, outcome);
-    }
-    this.#write(pending, hashes, committed + 1, receivedAt);
+      return { outcomes, lastSeq: committed + pending.length };
+    });
+    this.#write(pending, hashes, receivedAts, committed + 1);
     this.#lastSeq = committed + pending.length;
     for (const [topic, t] of tally) this.#count.run(topic, t.received, t.stored, t.duplicates, t.conflicts);
-    return outcomes;
+    if (rejected > 0) this.#reject.run(rejected);
+    return perBatch;
   }
 
-  /**
-   * Writes the new rows ROWS_PER_STATEMENT at a time: one statement step per
-   * row costs more than the row itself (measured in bench/RESULTS.md).
-   */
+  /** ROWS_PER_STATEMENT rows a statement: a statement step per row costs more than the row (bench/RESULTS.md). */
   #write(
     events: readonly PreparedEvent[],
     hashes: readonly number[],
+    receivedAts: readonly number[],
     firstSeq: number,
-    receivedAt: number,
   ): void {
     const params: (string | number)[] = [];
     for (let start = 0; start < events.length; start += ROWS_PER_STATEMENT) {
@@ -201,7 +205,7 @@ export class SqliteStore implements EventStore {
           e.source,
           e.payload,
           e.fingerprint,
-          receivedAt,
+          receivedAts[i],
         );
       }
       this.#insertRows(end - start).run(...params);
@@ -224,7 +228,7 @@ export class SqliteStore implements EventStore {
     return this.insertBatchesSync([batch])[0];
   }
 
-  /** Batches in ONE transaction (one fsync), each applied in order as if alone (the writer thread's group). */
+  /** Batches in ONE transaction (one fsync), each decided in order as if alone (the writer thread's group). */
   insertBatchesSync(batches: readonly Batch[]): InsertResult[] {
     const before = this.#lastSeq;
     try {
@@ -244,10 +248,7 @@ export class SqliteStore implements EventStore {
     return result;
   }
 
-  /**
-   * One bounded step of background index work (a merge chunk), in its own
-   * transaction; call between commits. Returns true while more is pending.
-   */
+  /** One bounded step of index work (a merge chunk) in its own transaction, between commits; true while more is pending. */
   maintain(): boolean {
     try {
       return this.#keys.maintain();
