@@ -1,6 +1,8 @@
 /** The store contract on the embedded SQLite store, inline and with its writer thread. */
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import Database from 'better-sqlite3';
 import type { Event } from '../../src/domain/event.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { ThreadedSqliteStore } from '../../src/store/sqlite/threaded-sqlite-store.js';
@@ -76,5 +78,41 @@ describe('several batches in one SQLite transaction', () => {
     const s = await store.stats();
     assert.deepEqual([s.received, s.unique_processed, s.duplicate_dropped, s.last_seq], [200, 150, 50, 150]);
     assert.equal((await store.list({ after: 0, limit: 1000 })).length, 150);
+  });
+});
+
+describe('SQLite schema version', () => {
+  const setVersion = (dataDir: string, version: number) => {
+    const db = new Database(join(dataDir, 'aggregator.db'));
+    db.prepare("UPDATE meta SET value = ? WHERE key = 'schema_version'").run(version);
+    db.close();
+  };
+
+  test('a version 2 file (before retention) opens with its events and becomes version 3', async (t) => {
+    const dataDir = tempDir(t);
+    const old = new SqliteStore({ dataDir, sync: 'full' });
+    old.insertBatchSync({ events: prepared([event(1)]), receivedAt: 0, rejected: 0 });
+    await old.close();
+    setVersion(dataDir, 2);
+    const store = new SqliteStore({ dataDir, sync: 'full' });
+    t.after(() => store.close());
+    assert.equal((await store.stats()).unique_processed, 1);
+    assert.deepEqual(
+      store.insertBatchSync({ events: prepared([event(1)]), receivedAt: 0, rejected: 0 }).outcomes,
+      ['duplicate'],
+    );
+    const db = new Database(join(dataDir, 'aggregator.db'), { readonly: true });
+    t.after(() => db.close());
+    assert.equal(db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").pluck().get(), 3);
+  });
+
+  test('a file of a newer build is refused, naming both versions, and left as it was', async (t) => {
+    const dataDir = tempDir(t);
+    await new SqliteStore({ dataDir, sync: 'full' }).close();
+    setVersion(dataDir, 4);
+    assert.throws(() => new SqliteStore({ dataDir, sync: 'full' }), /schema version 4; this build reads 3/);
+    const db = new Database(join(dataDir, 'aggregator.db'), { readonly: true });
+    t.after(() => db.close());
+    assert.equal(db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").pluck().get(), 4);
   });
 });

@@ -3,7 +3,12 @@ import { randomInt } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-export const SCHEMA_VERSION = 2;
+/**
+ * 3: the dedup index may hold retention's kept-key markers (pruned-keys.ts). A build that reads
+ * version 2 would take a marker for a seq, so it must refuse such a file; a version 2 file is
+ * upgraded on open (nothing to rewrite).
+ */
+export const SCHEMA_VERSION = 3;
 
 export const schema = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
@@ -66,7 +71,11 @@ export function openDatabase(options: DatabaseOptions): {
   const get = db.prepare<[string], number>('SELECT value FROM meta WHERE key = ?').pluck();
   const put = db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)');
   put.run('schema_version', SCHEMA_VERSION);
-  const version = get.get('schema_version');
+  let version = get.get('schema_version');
+  if (version === 2) {
+    db.prepare("UPDATE meta SET value = ? WHERE key = 'schema_version'").run(SCHEMA_VERSION);
+    version = SCHEMA_VERSION;
+  }
   if (version !== SCHEMA_VERSION) {
     db.close();
     throw new Error(`${location} has schema version ${version}; this build reads ${SCHEMA_VERSION}`);
