@@ -27,6 +27,7 @@ import { parseArgs, promisify } from 'node:util';
 import { LoadPlan } from '../src/loadgen/load-plan.js';
 import { mainScript, startServer } from '../src/loadgen/server-process.js';
 import { runJetStream } from './jetstream-load.js';
+import { mainThreadCpuSeconds } from './support/process-usage.js';
 import { appendResults } from './support/results.js';
 
 const run = promisify(execFile);
@@ -69,6 +70,8 @@ interface Row {
   p50: number;
   p99: number;
   cpu: number;
+  /** CPU seconds of the server's main thread (event loop), when measured: the rest is its other threads. */
+  mainCpu?: number;
   rss: number;
   verified: boolean;
 }
@@ -101,7 +104,9 @@ const json = async (args: string[]) => {
 const overHttp = (script: string, args: string[]) => async (runId: string) => {
   const dir = mkdtempSync(join(tmpdir(), 'agg-compare-'));
   const server = await startServer(['--data-dir', dir, ...args], {}, 20_000, { script });
+  const pid = server.child.pid ?? 0;
   try {
+    const main0 = mainThreadCpuSeconds(pid);
     const r = await json([
       mainScript,
       'bench',
@@ -114,7 +119,7 @@ const overHttp = (script: string, args: string[]) => async (runId: string) => {
       '--run-id',
       runId,
     ]);
-    return asRow(r);
+    return { ...asRow(r), mainCpu: mainThreadCpuSeconds(pid) - main0 };
   } finally {
     await server.stop('SIGTERM');
     rmSync(dir, { recursive: true, force: true });
@@ -196,9 +201,16 @@ const median = (xs: number[]) => {
 };
 const med = (name: string, f: (r: Row) => number) => median((results.get(name) ?? []).map(f));
 const names = Object.keys(systems);
+/** Server CPU per event in µs, main thread / other threads (— where the threads are not measured). */
+const perEvent = (seconds: number) => ((seconds * 1e6) / Number(events)).toFixed(1);
+const threads = (n: string) => {
+  const rows = results.get(n) ?? [];
+  if (!rows.every((r) => r.mainCpu !== undefined)) return '—';
+  return `${perEvent(med(n, (r) => r.mainCpu ?? 0))} / ${perEvent(med(n, (r) => r.cpu - (r.mainCpu ?? 0)))}`;
+};
 const lines = names.map((n) => {
   const rows = results.get(n) ?? [];
-  return `| ${n} | ${Math.round(med(n, (r) => r.events_per_second)).toLocaleString('en-US')} | ${med(n, (r) => r.p50)} / ${med(n, (r) => r.p99)} | ${med(n, (r) => r.cpu).toFixed(2)} | ${Math.round(med(n, (r) => r.rss))} | ${rows.every((r) => r.verified) ? 'yes' : 'NO'} |`;
+  return `| ${n} | ${Math.round(med(n, (r) => r.events_per_second)).toLocaleString('en-US')} | ${med(n, (r) => r.p50)} / ${med(n, (r) => r.p99)} | ${med(n, (r) => r.cpu).toFixed(2)} | ${threads(n)} | ${Math.round(med(n, (r) => r.rss))} | ${rows.every((r) => r.verified) ? 'yes' : 'NO'} |`;
 });
 const ours = med(names[0], (r) => r.events_per_second);
 const ratios = names
@@ -207,8 +219,8 @@ const ratios = names
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
 const table = [
   `\n### ${new Date().toISOString().slice(0, 10)} side by side (${values.scenario}): ${Number(events).toLocaleString('en-US')} events, ${Number(values['dup-rate']) * 100} % duplicates, batches of ${batch}, ${concurrency} connections; median of ${values.rounds} alternating rounds; ${machine}\n`,
-  '| system | events/s | p50 / p99 ms (request; ceiling: transaction) | server CPU s | peak RSS MB | exact unique count |',
-  '|---|---:|---|---:|---:|---|',
+  '| system | events/s | p50 / p99 ms (request; ceiling: transaction) | server CPU s | CPU µs/event: main thread / other threads | peak RSS MB | exact unique count |',
+  '|---|---:|---|---:|---:|---:|---|',
   ...lines,
   '',
   ratios.join('; '),

@@ -77,6 +77,11 @@ test('bench:compare smoke: the single-event scenario prints the ratio to the in-
     rows.every((r) => r.includes('| yes |')),
     stdout,
   );
+  // Every server's CPU per event, split into its main thread and its other threads.
+  assert.ok(
+    rows.every((r) => /\| \d+\.\d \/ \d+\.\d \|/.test(r)),
+    stdout,
+  );
   assert.match(stdout, /ours \/ in-memory ceiling = \*\*[\d.]+×\*\*/);
 });
 
