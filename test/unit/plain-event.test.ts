@@ -81,3 +81,29 @@ test('the fast path accepts the events the load generator sends, as the schema d
   const e = { topic: 't', event_id: 'i', timestamp: '2026-11-25T10:00:00+01:00', source: 's', payload: {} };
   assert.ok(plainlyValid(e));
 });
+
+test('the fast path says yes to every timestamp of the valid form with a real date, and only to those', () => {
+  // The reference: the form as a regular expression, then the calendar.
+  const form = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.\d+)?(?:Z|[+-](\d\d):(\d\d))$/;
+  const days = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+  const reference = (s: string) => {
+    const m = form.exec(s);
+    if (m === null || s.length > 64) return false;
+    const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number);
+    const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+    if (month < 1 || month > 12 || day < 1 || day > (month === 2 && leap ? 29 : days[month])) return false;
+    if (hour > 23 || minute > 59 || second > 59) return false;
+    return m[7] === undefined || (Number(m[7]) <= 23 && Number(m[8]) <= 59);
+  };
+  const base = { topic: 't', event_id: 'i', source: 's', payload: {} };
+  let valid = 0;
+  fc.assert(
+    fc.property(timestamp, (t) => {
+      const expected = reference(t);
+      assert.equal(plainlyValid({ ...base, timestamp: t }), expected, t);
+      if (expected) valid++;
+    }),
+    { numRuns: 20_000 },
+  );
+  assert.ok(valid > 2_000, `only ${valid} valid timestamps generated`);
+});
