@@ -16,6 +16,7 @@ import { type Aggregator, startAggregator } from '../aggregator.js';
 import { type Config, loadConfig } from '../config/config.js';
 import type { RouteAccess } from '../http/policies/access.js';
 import { CliError } from './cli-error.js';
+import { tuneHeap } from './heap-tuning.js';
 import { createLogger, fastifyListenMarker } from './logger.js';
 
 /** How long a failed start may spend closing what it opened before the process exits anyway. */
@@ -29,6 +30,8 @@ const closeAfterFailureMs = 5_000;
 const repeatedSignalMs = 1_000;
 
 export async function serve(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<void> {
+  // Before the store and the HTTP app allocate anything (see heap-tuning.ts).
+  tuneHeap();
   const config = loadConfig(argv, env);
   const logger = await createLogger(config.logLevel);
   exitOnUncaught(logger);
