@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=4
 /**
  * The `aggregator` command: serve | publish | bench. Each command's module is
  * imported when it runs, so the server does not carry the load generator's

@@ -6,6 +6,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { serverNodeFlags } from '../cli/heap-tuning.js';
 
 export const mainScript = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 
@@ -30,7 +31,9 @@ export async function startServer(
 ): Promise<ServerProcess> {
   const { script = mainScript, nodeArgs = [] } = launch;
   const serve = [script, 'serve', '--host', '127.0.0.1', '--port', '0'];
-  const child = spawn(process.execPath, [...nodeArgs, ...serve, ...args], {
+  // Launched like `npm start` and the image launch it (heap-tuning.ts); another build or a baseline as given.
+  const flags = script === mainScript ? serverNodeFlags : [];
+  const child = spawn(process.execPath, [...flags, ...nodeArgs, ...serve, ...args], {
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -83,7 +83,7 @@ test('the Dockerfile is multi-stage, non-root, with the data volume, a healthche
   assert.equal(imageEnv.HOST, '0.0.0.0', 'in a container the server listens beyond loopback');
   assert.ok(runtime.some((i) => i.keyword === 'EXPOSE' && i.args === String(imageEnv.PORT)));
   const entry = execForm(runtime.find((i) => i.keyword === 'ENTRYPOINT')?.args ?? '[]');
-  assert.equal(entry[1], '/app/dist/src/cli/main.js');
+  assert.equal(entry.at(-1), '/app/dist/src/cli/main.js');
   assert.ok(existsSync(at('src/cli/main.ts')), 'the entrypoint is built from src/cli/main.ts');
   for (const name of Object.keys(imageEnv)) {
     assert.ok(knownEnv.has(name) || name === 'NODE_ENV', `ENV ${name} is read by aggregator`);
