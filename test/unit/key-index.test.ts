@@ -62,3 +62,17 @@ test('a rolled-back transaction leaves no key behind in the index', async (t) =>
   );
   assert.equal((await store.stats()).received, 3);
 });
+
+test('half-way through a merge every key is found, in a merged hash range or one still in memory', async (t) => {
+  const store = open(tempDir(t));
+  t.after(() => store.close());
+  const ids = range(0, 200);
+  // One batch past mergeAt: its insert starts the merge and moves the first of 4 ranges to disk.
+  await insert(store, prepared(ids));
+  for (let step = 0; step < 4; step++) {
+    const again = await insert(store, prepared(ids));
+    assert.equal(count(again.outcomes, 'duplicate'), 200, `after merge step ${step + 1}`);
+  }
+  const fresh = await insert(store, prepared(range(200, 10)));
+  assert.equal(count(fresh.outcomes, 'stored'), 10);
+});

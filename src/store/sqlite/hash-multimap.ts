@@ -61,6 +61,14 @@ export class HashMultimap {
     }
   }
 
+  /** Removes every entry, keeping the table's size. */
+  clear(): void {
+    this.#keys.fill(0);
+    this.#values.fill(EMPTY);
+    this.#used = 0;
+    this.#size = 0;
+  }
+
   /** Calls fn for every entry, in no particular order. */
   forEach(fn: (hash: number, seq: number) => void): void {
     for (let i = 0; i < this.#values.length; i++) {

@@ -5,11 +5,13 @@
  * - L0, in memory (HashMultimap): the keys of the newest events. Inserting a
  *   random key costs a memory write, not a random B-tree page in the WAL.
  * - L1, the `dedup (key_hash, seq)` table in the same database. Keys move
- *   there in bulk: L0 is frozen once it holds `mergeAt` keys, split into
- *   `chunks` hash ranges, and each range is inserted in key order in a short
- *   transaction of its own between commits. A sorted insert touches each L1
- *   leaf once per merge instead of once per key — measured ~4× less written
- *   per event than a B-tree index maintained row by row (bench/RESULTS.md).
+ *   there in bulk: once L0 holds `mergeAt` keys they are copied out, sorted
+ *   by hash, into one flat array (16 bytes a key, half of L0's table, which
+ *   is cleared and reused), split into `chunks` hash ranges, and each range
+ *   is inserted in key order in a short transaction of its own between
+ *   commits. A sorted insert touches each L1 leaf once per merge instead of
+ *   once per key — measured ~4× less written per event than a B-tree index
+ *   maintained row by row (bench/RESULTS.md).
  *
  * L0 is never written to disk: `meta.merged_seq` records that every event up
  * to that seq is in L1, and on open L0 is rebuilt from the (durable) event
@@ -29,11 +31,18 @@ import { KeyFilter } from './key-filter.js';
 export interface KeyIndexOptions {
   /** L0 keys that trigger a merge into L1. */
   readonly mergeAt: number;
-  /** Hash ranges a merge is split into (one short transaction each). */
+  /** Hash ranges a merge is split into (one short transaction each): a power of two up to 65,536. */
   readonly chunks: number;
 }
 
-const HASH_SPACE = 2 ** 53;
+/**
+ * Keys being merged are grouped by the top 16 bits of their 53-bit hash: a
+ * counting sort into 65,536 groups of a few keys each (then an insertion sort
+ * inside each) sorts a merge in linear time, and a lookup scans one group.
+ */
+const GROUP_BITS = 16;
+const GROUPS = 2 ** GROUP_BITS;
+const group = (hash: number) => Math.floor(hash / 2 ** (53 - GROUP_BITS));
 
 const keyIndexSchema = `
 CREATE TABLE IF NOT EXISTS dedup (
@@ -44,8 +53,12 @@ CREATE TABLE IF NOT EXISTS dedup (
 `;
 
 interface Merge {
-  readonly buckets: Float64Array[]; // interleaved [hash, seq, hash, seq, …] per hash range
+  /** The keys being merged, [hash, seq, hash, seq, …] sorted by hash. */
+  readonly pairs: Float64Array;
+  /** Group g's pairs are pairs[2 * starts[g] … 2 * starts[g + 1]). */
+  readonly starts: Uint32Array;
   readonly maxSeq: number;
+  /** Chunks already in L1 (in the filter too, so lookups find them there). */
   next: number;
 }
 
@@ -58,7 +71,6 @@ export class KeyIndex {
   /** Every key in L1 (and possibly a few more): a "no" skips the L1 lookup. */
   readonly #filter = new KeyFilter();
   #active: HashMultimap;
-  #frozen: HashMultimap | undefined;
   #merge: Merge | undefined;
   /** Keys added by the open transaction, so a rollback can take them back out of L0. */
   #added: number[] = [];
@@ -66,6 +78,8 @@ export class KeyIndex {
   #merged: number;
 
   constructor(db: Database.Database, options: KeyIndexOptions) {
+    if (!Number.isInteger(Math.log2(options.chunks)) || options.chunks > GROUPS)
+      throw new RangeError(`chunks must be a power of two up to ${GROUPS}, not ${options.chunks}`);
     this.#options = options;
     db.exec(keyIndexSchema);
     this.#probe = db.prepare<[number], number>('SELECT seq FROM dedup WHERE key_hash = ?').pluck();
@@ -95,14 +109,16 @@ export class KeyIndex {
 
   /** Keys held in memory (L0, both the active and the merging part). */
   get memoryKeys(): number {
-    return this.#active.size + (this.#frozen?.size ?? 0);
+    const merge = this.#merge;
+    if (merge === undefined) return this.#active.size;
+    return this.#active.size + merge.pairs.length / 2 - merge.starts[this.#chunkStart(merge.next)];
   }
 
   /** Seqs of stored events whose key hash is `hash` (confirm each against the full key). Call inside a transaction. */
   candidates(hash: number): number[] {
     const out: number[] = [];
     this.#active.collect(hash, out);
-    this.#frozen?.collect(hash, out);
+    if (this.#merge !== undefined) this.#collectMerging(this.#merge, hash, out);
     if (!this.#filter.mightContain(hash)) return out;
     // all(), not iterate(): an iterator costs ~10k instructions to set up, more than the lookup itself.
     for (const seq of this.#probe.all(hash)) if (!out.includes(seq)) out.push(seq);
@@ -152,53 +168,68 @@ export class KeyIndex {
       this.#freeze();
     }
     const merge = this.#merge as Merge;
-    const bucket = sortPairs(merge.buckets[merge.next]);
-    const last = merge.next === merge.buckets.length - 1;
-    this.#mergeStep(bucket, last, merge.maxSeq);
-    // After the commit, before the keys leave L0 (the frozen part is dropped with the last chunk).
-    for (let i = 0; i < bucket.length; i += 2) this.#filter.add(bucket[i]);
-    merge.buckets[merge.next] = new Float64Array(0);
+    const from = merge.starts[this.#chunkStart(merge.next)];
+    const to = merge.starts[this.#chunkStart(merge.next + 1)];
+    const chunk = merge.pairs.subarray(2 * from, 2 * to);
+    const last = merge.next === this.#options.chunks - 1;
+    this.#mergeStep(chunk, last, merge.maxSeq);
+    // After the commit, before lookups stop looking at this chunk in memory.
+    for (let i = 0; i < chunk.length; i += 2) this.#filter.add(chunk[i]);
     merge.next++;
     if (last) {
       this.#merge = undefined;
-      this.#frozen = undefined;
       this.#merged = merge.maxSeq;
     }
     return !last;
   }
 
+  /** The first group of chunk c. */
+  #chunkStart(c: number): number {
+    return c * (GROUPS / this.#options.chunks);
+  }
+
+  #collectMerging(merge: Merge, hash: number, out: number[]): void {
+    const g = group(hash);
+    if (g < this.#chunkStart(merge.next)) return; // merged: L1 has it
+    const { pairs, starts } = merge;
+    for (let i = starts[g]; i < starts[g + 1]; i++) if (pairs[2 * i] === hash) out.push(pairs[2 * i + 1]);
+  }
+
+  /** Copies L0 out sorted by hash (see `group`) and empties its table for the keys to come. */
   #freeze(): void {
-    const frozen = this.#active;
-    this.#frozen = frozen;
-    this.#active = new HashMultimap(this.#options.mergeAt);
-    const chunks = this.#options.chunks;
-    const counts = new Array<number>(chunks).fill(0);
+    const l0 = this.#active;
+    const starts = new Uint32Array(GROUPS + 1);
     let maxSeq = 0;
-    frozen.forEach((hash, seq) => {
-      counts[Math.floor((hash / HASH_SPACE) * chunks)]++;
+    l0.forEach((hash, seq) => {
+      starts[group(hash) + 1]++;
       if (seq > maxSeq) maxSeq = seq;
     });
-    const buckets = counts.map((n) => new Float64Array(n * 2));
-    const fill = new Array<number>(chunks).fill(0);
-    frozen.forEach((hash, seq) => {
-      const c = Math.floor((hash / HASH_SPACE) * chunks);
-      buckets[c][fill[c]++] = hash;
-      buckets[c][fill[c]++] = seq;
+    for (let g = 0; g < GROUPS; g++) starts[g + 1] += starts[g];
+    const fill = starts.slice(0, GROUPS);
+    const pairs = new Float64Array(2 * l0.size);
+    l0.forEach((hash, seq) => {
+      const i = fill[group(hash)]++;
+      pairs[2 * i] = hash;
+      pairs[2 * i + 1] = seq;
     });
-    this.#merge = { buckets, maxSeq, next: 0 };
+    for (let g = 0; g < GROUPS; g++) sortGroup(pairs, starts[g], starts[g + 1]);
+    // Reused rather than replaced: a new table next to the old one until a GC frees it is 2× the memory.
+    l0.clear();
+    this.#merge = { pairs, starts, maxSeq, next: 0 };
   }
 }
 
-/** Returns the [hash, seq] pairs sorted by hash, so the L1 insert walks its B-tree left to right. */
-function sortPairs(pairs: Float64Array): Float64Array {
-  const n = pairs.length / 2;
-  const order = new Uint32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  order.sort((a, b) => pairs[2 * a] - pairs[2 * b]);
-  const sorted = new Float64Array(pairs.length);
-  for (let i = 0; i < n; i++) {
-    sorted[2 * i] = pairs[2 * order[i]];
-    sorted[2 * i + 1] = pairs[2 * order[i] + 1];
+/** Insertion sort of pairs [from, to) by hash: a group holds a handful of keys. */
+function sortGroup(pairs: Float64Array, from: number, to: number): void {
+  for (let i = from + 1; i < to; i++) {
+    const hash = pairs[2 * i];
+    const seq = pairs[2 * i + 1];
+    let j = i - 1;
+    for (; j >= from && pairs[2 * j] > hash; j--) {
+      pairs[2 * j + 2] = pairs[2 * j];
+      pairs[2 * j + 3] = pairs[2 * j + 1];
+    }
+    pairs[2 * j + 2] = hash;
+    pairs[2 * j + 3] = seq;
   }
-  return sorted;
 }
