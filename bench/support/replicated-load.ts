@@ -10,6 +10,16 @@ import { LoadPlan } from '../../src/loadgen/load-plan.js';
 import { quantile, send } from '../../src/loadgen/sender.js';
 import { type ServerProcess, startServer } from '../../src/loadgen/server-process.js';
 import type { BenchResult } from './bench-result.js';
+import {
+  backendRoles,
+  breakdown,
+  type CpuRow,
+  machineBusyTicks,
+  machineRow,
+  postgresPids,
+  postgresRole,
+  snapshot,
+} from './cpu-breakdown.js';
 import { withDatabase } from './postgres-database.js';
 
 export interface ReplicatedLoadOptions {
@@ -19,13 +29,22 @@ export interface ReplicatedLoadOptions {
   readonly batch: number;
   readonly concurrency: number;
   readonly topics: number;
+  /** Also measure CPU per event per process and thread (replicas, PostgreSQL, this load generator). */
+  readonly cpu?: boolean;
+  /** Another build's main.js to run as the replicas (before/after comparisons). */
+  readonly script?: string;
+}
+
+export interface ReplicatedLoadResult extends BenchResult {
+  /** With `cpu`: µs of CPU per event, per process and thread, and the whole machine's. */
+  readonly cpu?: { readonly rows: CpuRow[]; readonly machine: CpuRow };
 }
 
 async function stats(url: string): Promise<StatsBody> {
   return (await (await request(new URL('/stats', url))).body.json()) as StatsBody;
 }
 
-export function replicatedLoad(o: ReplicatedLoadOptions): Promise<BenchResult> {
+export function replicatedLoad(o: ReplicatedLoadOptions): Promise<ReplicatedLoadResult> {
   return withDatabase(async (databaseUrl) => {
     const servers: ServerProcess[] = [];
     try {
@@ -36,11 +55,16 @@ export function replicatedLoad(o: ReplicatedLoadOptions): Promise<BenchResult> {
             {
               LOG_LEVEL: 'info',
             },
+            undefined,
+            { script: o.script },
           ),
         );
       }
       const plan = new LoadPlan({ ...o, runId: `bench-${Date.now()}` });
       const bodies = Array.from({ length: plan.batches }, (_, k) => plan.body(k));
+      const watched = () => [process.pid, ...servers.map((s) => s.child.pid ?? 0), ...postgresPids()];
+      const cpuBefore = o.cpu ? snapshot(watched()) : undefined;
+      const busyBefore = machineBusyTicks();
       // Replica r gets batches r, r + N, r + 2N, … over its share of the connections.
       const started = performance.now();
       const reports = await Promise.all(
@@ -54,6 +78,18 @@ export function replicatedLoad(o: ReplicatedLoadOptions): Promise<BenchResult> {
         ),
       );
       const seconds = (performance.now() - started) / 1000;
+      let cpu: ReplicatedLoadResult['cpu'];
+      if (cpuBefore !== undefined) {
+        const cpuAfter = snapshot(watched());
+        const machine = machineRow(busyBefore, machineBusyTicks(), o.events);
+        const backends = await backendRoles(databaseUrl);
+        const replicaOf = new Map(servers.map((s, i) => [s.child.pid, `replica ${i}`]));
+        const roleOf = (pid: number) =>
+          pid === process.pid
+            ? 'load generator'
+            : (replicaOf.get(pid) ?? postgresRole(pid, (p) => backends.get(p)));
+        cpu = { rows: breakdown(cpuBefore, cpuAfter, o.events, roleOf), machine };
+      }
       const after = await Promise.all(servers.map((s) => stats(s.url)));
       const problems: string[] = [];
       for (const [i, s] of after.entries()) {
@@ -74,6 +110,7 @@ export function replicatedLoad(o: ReplicatedLoadOptions): Promise<BenchResult> {
         ),
         verified: problems.length === 0,
         problems,
+        cpu,
       };
     } finally {
       await Promise.all(servers.map((s) => s.stop('SIGTERM')));

@@ -119,11 +119,13 @@ test('bench:ceiling smoke: both storage layouts insert the same events', async (
   }
 });
 
-test('bench:replicas smoke: PostgreSQL itself and the store on 1, 2 and 3 replicas, totals checked, ratios printed', {
+test('bench:replicas smoke: PostgreSQL itself and the store on 1, 2 and 3 replicas, totals checked, ratios and CPU per thread printed', {
   skip: pg.skip,
 }, async () => {
   pg.require();
-  const { stdout } = await run(process.execPath, [benchScript('replicas'), '--smoke'], { timeout: 240_000 });
+  const { stdout } = await run(process.execPath, [benchScript('replicas'), '--smoke', '--cpu'], {
+    timeout: 240_000,
+  });
   for (const name of [
     'PostgreSQL itself, 1 connection',
     'PostgreSQL itself, 2 connections',
@@ -133,6 +135,24 @@ test('bench:replicas smoke: PostgreSQL itself and the store on 1, 2 and 3 replic
   }
   assert.match(stdout, /Totals checked: every run stored exactly the unique events sent\./);
   assert.match(stdout, /\| 2 replicas \/ 1 replica \| [\d.]+× \| ≥ 1\.4× /);
+  // The CPU table names each replica's main thread and its commit connection's PostgreSQL backend.
+  assert.match(stdout, /CPU per event, store, 2 replicas/);
+  assert.match(stdout, /\| replica 1 · main \| [\d.]+ \| [\d.]+ \| [\d.]+ \|/);
+  assert.match(stdout, /\| pg backend, replica 0 commits · main \|/);
+});
+
+test('bench:pg-commit smoke: the commit path alone, with CPU per event of the driver and the backend', {
+  skip: pg.skip,
+}, async () => {
+  pg.require();
+  const { stdout } = await run(
+    process.execPath,
+    [benchScript('pg-commit'), '--events', '2000', '--group', '200', '--inflight', '1,2'],
+    { timeout: 120_000 },
+  );
+  assert.match(stdout, /groups of 200, 2 in flight: [\d,]+ events\/s, stored 1500/);
+  assert.match(stdout, /\| pg backend, store commits · main \|/);
+  assert.match(stdout, /\| node \(pg driver\) · main \|/);
 });
 
 test('bench:retention smoke: bytes per kept key, and the disk stops growing at the retention limit', async () => {
