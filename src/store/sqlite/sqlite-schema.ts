@@ -65,7 +65,8 @@ export function openDatabase(options: DatabaseOptions): {
   if (options.pageSize) db.pragma(`page_size = ${options.pageSize}`);
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${options.sync === 'full' ? 'FULL' : 'NORMAL'}`);
-  db.pragma(`cache_size = ${-1024 * (options.cacheMiB ?? 16)}`);
+  // 8 MiB: 16 measured the same CPU per event and throughput through a 10M fill, for 8 MB more RSS (issue #13).
+  db.pragma(`cache_size = ${-1024 * (options.cacheMiB ?? 8)}`);
   db.pragma('busy_timeout = 5000');
   db.exec(schema);
   const get = db.prepare<[string], number>('SELECT value FROM meta WHERE key = ?').pluck();

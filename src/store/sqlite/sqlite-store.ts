@@ -45,7 +45,7 @@ export interface SqliteStoreOptions {
   readonly dataDir: string;
   /** `full` fsyncs the WAL on every commit (the durable default); `normal` only at checkpoints. */
   readonly sync: 'full' | 'normal';
-  /** Page cache in MiB. */
+  /** Page cache in MiB (default 8). */
   readonly cacheMiB?: number;
   /** Page size of a NEW database in bytes (an existing file keeps its own). */
   readonly pageSize?: number;
