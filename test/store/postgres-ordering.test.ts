@@ -9,6 +9,8 @@ import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import type { Event } from '../../src/domain/event.js';
+import { commitArguments } from '../../src/store/postgres/postgres-commit-args.js';
+import { commitSql } from '../../src/store/postgres/postgres-statements.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { event, prepared } from '../support/harness.js';
 import { freshDatabase, postgresGate, type TestDatabase } from '../support/services.js';
@@ -87,6 +89,37 @@ describe('PostgreSQL: concurrent commits, settled reads', { skip: gate.skip }, (
       [2, 2, all[1].seq],
       'the dead commit counted nothing',
     );
+  });
+
+  test('keys another replica stores between the check and the INSERT: duplicate or conflict, each counted once', async (t) => {
+    const db = await freshDatabase(t, gate);
+    const store = await open(t, db, 'a');
+    // Another replica's commit, caught before COMMIT: evt-1 with the same body, evt-3 with another one.
+    const other = await client(t, db);
+    await other.query('BEGIN');
+    const theirs = batch([event(1), event(3, { source: 'elsewhere' })]);
+    await other.query({ text: commitSql, values: commitArguments(theirs, 'b', 'x') });
+    // This commit finds the keys absent (not committed yet), draws seqs, and its INSERT waits on theirs.
+    const ours = store.insertBatch(batch([event(1), event(2), event(3)]));
+    const admin = await client(t, db);
+    await until(async () => {
+      const { rows } = await admin.query(
+        "SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%agg_commit%'",
+      );
+      return rows.length > 0;
+    }, 'the INSERT waiting on the other commit');
+    await other.query('COMMIT');
+    const result = await ours;
+    assert.deepEqual(result.outcomes, ['duplicate', 'stored', 'conflict']);
+    const s = await store.stats();
+    assert.deepEqual(
+      [s.received, s.unique_processed, s.duplicate_dropped, s.conflicts],
+      [5, 3, 2, 1],
+      'their two and our three deliveries, each counted once',
+    );
+    assert.deepEqual((await ids(store)).sort(), ['evt-1', 'evt-2', 'evt-3']);
+    const again = await store.insertBatch(batch([event(2)]));
+    assert.deepEqual(again.outcomes, ['duplicate'], 'the connection is usable after the retried INSERT');
   });
 
   test('commits of several replicas interleave; seqs of each commit are consecutive and in input order', async (t) => {

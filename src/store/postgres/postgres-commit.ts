@@ -21,10 +21,16 @@
  *    snapshot)` — "every transaction older than this one has ended" — marks a
  *    prefix of the seq order that can never grow in the middle: readers serve
  *    only that prefix (postgres-statements.ts). Rows carry their xid;
- * 3. the INSERT … ON CONFLICT DO NOTHING, in byte order of the key: two
- *    transactions inserting overlapping keys then wait on each other in one
- *    order and cannot deadlock. Another writer's concurrent insert of the same
- *    key makes this one wait for its outcome, so dedup stays exact;
+ * 3. the INSERT, in byte order of the key: two transactions inserting
+ *    overlapping keys then wait on each other in one order and cannot
+ *    deadlock. Another writer's concurrent insert of the same key makes this
+ *    one wait for its outcome, so dedup stays exact. Step 1 found these keys
+ *    absent, so it is a plain INSERT: `ON CONFLICT` would probe the unique
+ *    index once more per row before inserting (14 % of the function's
+ *    instructions, callgrind; bench/RESULTS.md). Only when another writer
+ *    stored one of the keys meanwhile does it fail (unique_violation); the
+ *    block's subtransaction undoes it and the INSERT … ON CONFLICT DO NOTHING
+ *    runs instead;
  * 4. outcomes: a delivery is `stored` when it is the first of its key and
  *    this INSERT returned it; otherwise its fingerprint is compared with the
  *    stored one, known from step 1 (or the batch's own first delivery); only
@@ -60,6 +66,17 @@ export const commitChannel = 'agg_commit';
 
 /** Rows whose transaction, and every older one, has ended: the readable prefix of the seq order. */
 export const settled = 'xid < pg_snapshot_xmin(pg_current_snapshot())';
+
+/** The INSERT of the new keys (step 3), in byte order of the key, returning their seqs. */
+const insertFresh = (onConflict: string) => `
+      INSERT INTO agg_events (seq, topic, event_id, "timestamp", source, payload, fingerprint, received_at, xid)
+      SELECT base + r.rank - 1, d.topic, d.event_id, d.ts, d.source, d.payload, d.fp, p_received_at, me
+        FROM unnest(fresh) WITH ORDINALITY AS r(ord, rank)
+        JOIN unnest(p_topics, p_ids, p_ts, p_sources, p_payloads, p_fps)
+             WITH ORDINALITY AS d(topic, event_id, ts, source, payload, fp, ord) ON d.ord = r.ord
+       ORDER BY d.topic COLLATE "C", d.event_id COLLATE "C"
+      ${onConflict}
+      RETURNING seq`;
 
 export const commitFunctions = `
 CREATE OR REPLACE FUNCTION agg_same_body(a_ts text, a_source text, a_payload text,
@@ -107,16 +124,13 @@ BEGIN
     me := pg_current_xact_id();
     base := setval('agg_events_seq_seq', nextval('agg_events_seq_seq') + n - 1) - n + 1;
     PERFORM pg_advisory_unlock(${seqLock});
-    WITH ins AS (
-      INSERT INTO agg_events (seq, topic, event_id, "timestamp", source, payload, fingerprint, received_at, xid)
-      SELECT base + r.rank - 1, d.topic, d.event_id, d.ts, d.source, d.payload, d.fp, p_received_at, me
-        FROM unnest(fresh) WITH ORDINALITY AS r(ord, rank)
-        JOIN unnest(p_topics, p_ids, p_ts, p_sources, p_payloads, p_fps)
-             WITH ORDINALITY AS d(topic, event_id, ts, source, payload, fp, ord) ON d.ord = r.ord
-       ORDER BY d.topic COLLATE "C", d.event_id COLLATE "C"
-      ON CONFLICT (topic, event_id) DO NOTHING
-      RETURNING seq)
-    SELECT coalesce(array_agg(seq), '{}') INTO got FROM ins;
+    BEGIN
+      WITH ins AS (${insertFresh('')})
+      SELECT coalesce(array_agg(seq), '{}') INTO got FROM ins;
+    EXCEPTION WHEN unique_violation THEN
+      WITH ins AS (${insertFresh('ON CONFLICT (topic, event_id) DO NOTHING')})
+      SELECT coalesce(array_agg(seq), '{}') INTO got FROM ins;
+    END;
     FOREACH s IN ARRAY got LOOP
       st[fresh[s - base + 1]] := -2;
     END LOOP;
@@ -129,13 +143,15 @@ BEGIN
              WHEN d.first = d.ord AND st[d.ord] = -2 THEN 's'
              WHEN CASE WHEN st[d.first] = -2 THEN p_fps[d.first] ELSE st[d.first] END = d.fp THEN 'd'
              WHEN st[d.first] = -3 THEN 'd'
+             -- Rare (a conflict, or a key another commit stored meanwhile): the texts are read by
+             -- subscript here rather than unnested for every delivery (4 % of the function's instructions).
              ELSE (SELECT CASE WHEN e.fingerprint = d.fp
-                                 OR agg_same_body(e."timestamp", e.source, e.payload, d.ts, d.source, d.payload)
+                                 OR agg_same_body(e."timestamp", e.source, e.payload,
+                                                  p_ts[d.ord], p_sources[d.ord], p_payloads[d.ord])
                                THEN 'd' ELSE 'c' END
-                     FROM agg_events e WHERE e.topic = d.topic AND e.event_id = d.event_id)
+                     FROM agg_events e WHERE e.topic = p_topics[d.ord] AND e.event_id = p_ids[d.ord])
            END ORDER BY d.ord) INTO codes
-      FROM unnest(p_topics, p_ids, p_ts, p_sources, p_payloads, p_fps, p_first)
-           WITH ORDINALITY AS d(topic, event_id, ts, source, payload, fp, first, ord);
+      FROM unnest(p_fps, p_first) WITH ORDINALITY AS d(fp, first, ord);
     INSERT INTO agg_counters (instance_id, topic, received, unique_processed, duplicate_dropped, conflicts)
     -- A conflict is a duplicate too (domain/outcome.ts), counted apart as well.
     SELECT p_instance, t.topic, count(*), count(*) FILTER (WHERE t.o = 's'),
