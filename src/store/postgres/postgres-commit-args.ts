@@ -4,8 +4,12 @@
  */
 import type { Outcome } from '../../domain/outcome.js';
 import type { Batch } from '../event-store.js';
+import { int4Array, int8Array, textArray } from './pg-binary-arrays.js';
 
-/** The function's arguments: the batch as parallel arrays, and where each delivery's key was first delivered (1-based). */
+/**
+ * The function's arguments: the batch as parallel arrays (in binary format,
+ * pg-binary-arrays.ts), and where each delivery's key was first delivered (1-based).
+ */
 export function commitArguments(batch: Batch, instanceId: string, token: string): unknown[] {
   const events = batch.events;
   const n = events.length;
@@ -36,13 +40,13 @@ export function commitArguments(batch: Batch, instanceId: string, token: string)
     token,
     batch.receivedAt,
     batch.rejected,
-    topics,
-    ids,
-    timestamps,
-    sources,
-    payloads,
-    fingerprints,
-    first,
+    textArray(topics),
+    textArray(ids),
+    textArray(timestamps),
+    textArray(sources),
+    textArray(payloads),
+    int8Array(fingerprints),
+    int4Array(first),
   ];
 }
 
