@@ -27,7 +27,7 @@ import { parseArgs, promisify } from 'node:util';
 import { LoadPlan } from '../src/loadgen/load-plan.js';
 import { mainScript, startServer } from '../src/loadgen/server-process.js';
 import { runJetStream } from './jetstream-load.js';
-import { mainThreadCpuSeconds } from './support/process-usage.js';
+import { cpuSeconds, mainThreadCpuSeconds } from './support/process-usage.js';
 import { appendResults } from './support/results.js';
 
 const run = promisify(execFile);
@@ -70,8 +70,8 @@ interface Row {
   p50: number;
   p99: number;
   cpu: number;
-  /** CPU seconds of the server's main thread (event loop), when measured: the rest is its other threads. */
-  mainCpu?: number;
+  /** CPU seconds of the server's main thread (event loop) and of its other threads, when measured. */
+  threads?: { main: number; other: number };
   rss: number;
   verified: boolean;
 }
@@ -106,7 +106,8 @@ const overHttp = (script: string, args: string[]) => async (runId: string) => {
   const server = await startServer(['--data-dir', dir, ...args], {}, 20_000, { script });
   const pid = server.child.pid ?? 0;
   try {
-    const main0 = mainThreadCpuSeconds(pid);
+    // Both from /proc, read together: the same clock ticks, so their difference is the other threads.
+    const [main0, all0] = [mainThreadCpuSeconds(pid), cpuSeconds([pid])];
     const r = await json([
       mainScript,
       'bench',
@@ -119,7 +120,9 @@ const overHttp = (script: string, args: string[]) => async (runId: string) => {
       '--run-id',
       runId,
     ]);
-    return { ...asRow(r), mainCpu: mainThreadCpuSeconds(pid) - main0 };
+    const main = mainThreadCpuSeconds(pid) - main0;
+    const other = Math.max(0, cpuSeconds([pid]) - all0 - main);
+    return { ...asRow(r), threads: { main, other } };
   } finally {
     await server.stop('SIGTERM');
     rmSync(dir, { recursive: true, force: true });
@@ -205,8 +208,8 @@ const names = Object.keys(systems);
 const perEvent = (seconds: number) => ((seconds * 1e6) / Number(events)).toFixed(1);
 const threads = (n: string) => {
   const rows = results.get(n) ?? [];
-  if (!rows.every((r) => r.mainCpu !== undefined)) return '—';
-  return `${perEvent(med(n, (r) => r.mainCpu ?? 0))} / ${perEvent(med(n, (r) => r.cpu - (r.mainCpu ?? 0)))}`;
+  if (!rows.every((r) => r.threads !== undefined)) return '—';
+  return `${perEvent(med(n, (r) => r.threads?.main ?? 0))} / ${perEvent(med(n, (r) => r.threads?.other ?? 0))}`;
 };
 const lines = names.map((n) => {
   const rows = results.get(n) ?? [];
