@@ -36,7 +36,8 @@ const replicasAt = args.indexOf('--replicas');
 const replicaCounts = replicasAt >= 0 ? args[replicasAt + 1].split(',').map(Number) : [1, 2, 3];
 const withRaw = !args.includes('--no-raw');
 
-type Run = { rate: number; problems: string[]; cpu?: { rows: CpuRow[]; machine: CpuRow } };
+type Groups = { commits: number; meanEvents: number }[];
+type Run = { rate: number; problems: string[]; cpu?: { rows: CpuRow[]; machine: CpuRow }; groups?: Groups };
 type Config = { name: string; run: () => Promise<Run> };
 const raw = (n: number): Config => ({
   name: `PostgreSQL itself, ${n} connection${n > 1 ? 's' : ''}`,
@@ -59,7 +60,7 @@ const store = (replicas: number, script?: string): Config => ({
       concurrency: smoke ? 4 : 16,
       topics: 5,
     });
-    return { rate: r.events_per_second, problems: r.problems, cpu: r.cpu };
+    return { rate: r.events_per_second, problems: r.problems, cpu: r.cpu, groups: r.groups };
   },
 });
 const configs = [
@@ -71,6 +72,7 @@ const standard = withRaw && against === undefined && replicaCounts.join() === '1
 const loadBefore = loadavg()[0];
 const rates = configs.map(() => [] as number[]);
 const cpuRuns = configs.map(() => [] as { rows: CpuRow[]; machine: CpuRow }[]);
+const groupRuns = configs.map(() => [] as Groups[]);
 const problems: string[] = [];
 
 for (let round = 1; round <= rounds; round++) {
@@ -78,6 +80,7 @@ for (let round = 1; round <= rounds; round++) {
     const r = await c.run();
     rates[i].push(r.rate);
     if (r.cpu !== undefined) cpuRuns[i].push(r.cpu);
+    if (r.groups !== undefined) groupRuns[i].push(r.groups);
     problems.push(...r.problems.map((p) => `${c.name}, round ${round}: ${p}`));
     console.log(
       `round ${round}: ${c.name}: ${r.rate.toLocaleString('en-US')} /s${r.problems.length ? ' (TOTALS WRONG)' : ''}`,
@@ -140,7 +143,15 @@ const lines = [
   ...configs.flatMap((c, i) =>
     cpuRuns[i].length === 0
       ? []
-      : ['', `CPU per event, ${c.name} (mean of ${cpuRuns[i].length} rounds):`, '', meanCpu(cpuRuns[i])],
+      : [
+          '',
+          `CPU per event, ${c.name} (mean of ${cpuRuns[i].length} rounds):`,
+          '',
+          meanCpu(cpuRuns[i]),
+          `Group commits per replica, per round: ${groupRuns[i]
+            .map((g) => g.map((r) => `${r.commits} of ${r.meanEvents} events`).join(' + '))
+            .join('; ')}.`,
+        ],
   ),
 ];
 const text = lines.join('\n');

@@ -38,6 +38,16 @@ export interface ReplicatedLoadOptions {
 export interface ReplicatedLoadResult extends BenchResult {
   /** With `cpu`: µs of CPU per event, per process and thread, and the whole machine's. */
   readonly cpu?: { readonly rows: CpuRow[]; readonly machine: CpuRow };
+  /** With `cpu`: group commits per replica and their mean size in events (from /metrics). */
+  readonly groups?: { readonly commits: number; readonly meanEvents: number }[];
+}
+
+/** Group commits so far and their events, from the replica's commit-size histogram. */
+async function groupsOf(url: string): Promise<{ commits: number; meanEvents: number }> {
+  const text = await (await request(new URL('/metrics', url))).body.text();
+  const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
+  const commits = value('aggregator_commit_batch_events_count');
+  return { commits, meanEvents: Math.round(value('aggregator_commit_batch_events_sum') / commits) };
 }
 
 async function stats(url: string): Promise<StatsBody> {
@@ -79,6 +89,7 @@ export function replicatedLoad(o: ReplicatedLoadOptions): Promise<ReplicatedLoad
       );
       const seconds = (performance.now() - started) / 1000;
       let cpu: ReplicatedLoadResult['cpu'];
+      let groups: ReplicatedLoadResult['groups'];
       if (cpuBefore !== undefined) {
         const cpuAfter = snapshot(watched());
         const machine = machineRow(busyBefore, machineBusyTicks(), o.events);
@@ -89,6 +100,7 @@ export function replicatedLoad(o: ReplicatedLoadOptions): Promise<ReplicatedLoad
             ? 'load generator'
             : (replicaOf.get(pid) ?? postgresRole(pid, (p) => backends.get(p)));
         cpu = { rows: breakdown(cpuBefore, cpuAfter, o.events, roleOf), machine };
+        groups = await Promise.all(servers.map((s) => groupsOf(s.url)));
       }
       const after = await Promise.all(servers.map((s) => stats(s.url)));
       const problems: string[] = [];
@@ -111,6 +123,7 @@ export function replicatedLoad(o: ReplicatedLoadOptions): Promise<ReplicatedLoad
         verified: problems.length === 0,
         problems,
         cpu,
+        groups,
       };
     } finally {
       await Promise.all(servers.map((s) => s.stop('SIGTERM')));
