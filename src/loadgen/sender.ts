@@ -10,6 +10,7 @@
  * deadline) stops it with the totals so far.
  */
 
+import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { gzipSync } from 'node:zlib';
 import { Pool } from 'undici';
@@ -158,6 +159,8 @@ export async function send(options: SendOptions): Promise<SendReport> {
   // then the others stop too instead of retrying on for nothing.
   const failed = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, failed.signal]) : failed.signal;
+  // Every connection's request and back-off listens on it: up to two listeners a connection, not a leak.
+  setMaxListeners(2 * Math.max(1, options.concurrency) + 10, signal);
   const headers: Record<string, string> = {
     'content-type': options.contentType ?? 'application/json',
     ...(options.gzip ? { 'content-encoding': 'gzip' } : {}),
