@@ -63,7 +63,8 @@ for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
     const publishAll = async (p: LoadPlan) => {
       for (let k = 0; k < p.batches; k += 1000) {
         const chunk = Array.from({ length: Math.min(1000, p.batches - k) }, (_, i) => k + i);
-        await Promise.all(chunk.map((i) => js.publish(`outage.${i % 4}`, p.body(i))));
+        // A generous ack timeout: right after a restart JetStream may still be recovering the stream.
+        await Promise.all(chunk.map((i) => js.publish(`outage.${i % 4}`, p.body(i), { timeout: 30_000 })));
       }
     };
     // A backlog first, then the replica: it is draining the backlog when NATS goes away.
@@ -101,6 +102,13 @@ for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
     await sleep(1_500); // a few of the source's reconnect attempts fail
     await nats.start();
     await until(async () => (await readyz(replica.url)).body.nats === 'ok', '/readyz says NATS is back');
+    // After SIGKILL the server rebuilds the stream from its files before JetStream answers again.
+    const streamBack = () =>
+      jsm.streams.info('OUTAGE').then(
+        () => true,
+        () => false,
+      );
+    await until(streamBack, 'JetStream serves the stream again');
     // New messages after the outage are consumed too.
     await publishAll(after);
 
