@@ -34,13 +34,25 @@ const churn = (tuned: boolean, execArgv: readonly string[] = [], report = 'total
   return Number(out.toString().trim());
 };
 
-test('the tuned heap grows to well under what V8 allows by default for the same garbage', () => {
+/**
+ * Whether this V8 sizes its old generation by --heap-growing-percent at all: Node 20's does;
+ * Node 26's grows the same with 30 %, 400 % or nothing (README, Memory). Where it does not,
+ * the two tests of the setting's effect say so instead of failing.
+ */
+const honoured = churn(false, ['--heap-growing-percent=30']) < churn(false) * 0.85;
+const ignored = honoured
+  ? false
+  : `V8 ${process.versions.v8} ignores --heap-growing-percent for this garbage`;
+
+test('the tuned heap grows to well under what V8 allows by default for the same garbage', {
+  skip: ignored,
+}, () => {
   const untuned = churn(false);
   const tuned = churn(true);
   assert.ok(tuned < untuned * 0.85, `tuned peak ${tuned} MB, untuned ${untuned} MB`);
 });
 
-test("node's own --heap-growing-percent on the command line is left alone", () => {
+test("node's own --heap-growing-percent on the command line is left alone", { skip: ignored }, () => {
   // 400 % lets the heap grow further than V8's default; tuneHeap must not override it.
   const chosen = churn(true, ['--heap-growing-percent=400']);
   const tuned = churn(true);
